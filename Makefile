@@ -1,0 +1,20 @@
+# Two commands: `make run` serves Odoo with the demo, `make test` runs the tests.
+.PHONY: run reset test lint shell stop bench
+
+run:
+	tools/dev.sh run
+
+reset:
+	tools/dev.sh run --reset
+
+test:
+	tools/dev.sh test
+
+lint:
+	tools/dev.sh lint
+
+shell:
+	tools/dev.sh shell
+
+stop:
+	tools/dev.sh stop

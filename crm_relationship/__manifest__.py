@@ -1,0 +1,23 @@
+{
+    "name": "Customer Relationship",
+    "version": "19.0.1.0.0",
+    "category": "Sales/CRM",
+    "summary": "Unified customer card, calls, installed base, defect reports and "
+    "customer analytics built on the sale orders, deliveries and invoices "
+    "already in Odoo",
+    "author": "crm_relationship contributors",
+    "website": "https://github.com/crm-relationship/crm_relationship",
+    "license": "LGPL-3",
+    "depends": ["sale_stock", "mail"],
+    "data": [
+        "security/crm_relationship_groups.xml",
+        "security/ir.model.access.csv",
+        "views/crm_relationship_menus.xml",
+    ],
+    "demo": [
+        "demo/res_partner_demo.xml",
+        "demo/product_demo.xml",
+        "demo/sale_order_demo.xml",
+    ],
+    "application": True,
+}

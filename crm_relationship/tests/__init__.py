@@ -1,0 +1,2 @@
+from . import test_crm_relationship_security
+from . import test_crm_relationship_demo
