@@ -151,12 +151,13 @@ CONF
         pg_run "$bindir/pg_ctl" -D "$PGDATA" -l "$STATE/logs/postgres.log" -w start >/dev/null \
             || die "PostgreSQL did not start, see .state/logs/postgres.log"
     fi
-    local psql=("$bindir/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres -qtA)
-    [ -x "$bindir/psql" ] || psql=(psql -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres -qtA)
+    local psql_bin=$bindir/psql
+    [ -x "$psql_bin" ] || psql_bin=$(command -v psql) || die "psql not found: install Debian's 'postgresql-client' package."
+    local psql=("$psql_bin" -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres -qtA)
     if [ "$("${psql[@]}" -c "SELECT 1 FROM pg_roles WHERE rolname = 'odoo'")" != 1 ]; then
         "${psql[@]}" -c "CREATE ROLE odoo LOGIN CREATEDB PASSWORD 'odoo'" >/dev/null
     fi
-    PSQL=("$bindir/psql" -h 127.0.0.1 -p "$PGPORT" -U odoo -d postgres -qtA)
+    PSQL=("$psql_bin" -h 127.0.0.1 -p "$PGPORT" -U odoo -d postgres -qtA)
     export PGHOST=127.0.0.1 PGPORT PGUSER=odoo PGPASSWORD=odoo
 }
 
