@@ -12,6 +12,10 @@
     "data": [
         "security/crm_relationship_groups.xml",
         "security/ir.model.access.csv",
+        "security/crm_relationship_security.xml",
+        "views/crm_relationship_timeline_views.xml",
+        "views/res_partner_views.xml",
+        "views/sale_order_views.xml",
         "views/crm_relationship_menus.xml",
     ],
     "demo": [

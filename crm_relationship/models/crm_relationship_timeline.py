@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import api, fields, models, tools
 from odoo.fields import Domain
 from odoo.tools import SQL
@@ -100,6 +102,212 @@ class CrmRelationshipTimeline(models.Model):
     )
 
     # ------------------------------------------------------------------
+    # Computed details, filled for the displayed page only
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _get_state_fields(self):
+        """Field of each document model whose selection labels the ``state`` column."""
+        return {
+            "sale.order": "state",
+            "stock.picking": "state",
+            "account.move": "payment_state",
+            "account.payment": "state",
+            "mail.message": "message_type",
+        }
+
+    def _compute_state_label(self):
+        state_fields = self._get_state_fields()
+        labels = {}
+        for res_model, field_name in state_fields.items():
+            if res_model in self.env and field_name in self.env[res_model]._fields:
+                field = self.env[res_model]._fields[field_name]
+                labels[res_model] = dict(field._description_selection(self.env))
+        for entry in self:
+            entry.state_label = labels.get(entry.res_model, {}).get(entry.state, entry.state)
+
+    @api.model
+    def _get_product_filters(self):
+        """Return ``{res_model: callable(product_ids) -> SQL}``: the SQL selects
+        the ids of that model's documents concerning one of the products.
+        Extend it to make the product filter work on your document type."""
+        return {
+            "sale.order": lambda ids: SQL(
+                "SELECT order_id FROM sale_order_line WHERE product_id = ANY(%s)", ids
+            ),
+            "stock.picking": lambda ids: SQL(
+                "SELECT picking_id FROM stock_move WHERE product_id = ANY(%s)", ids
+            ),
+            "account.move": lambda ids: SQL(
+                "SELECT move_id FROM account_move_line WHERE product_id = ANY(%s)", ids
+            ),
+        }
+
+    @api.model
+    def _get_lot_filters(self):
+        """Return ``{res_model: callable(pattern) -> SQL}``: the SQL selects the
+        ids of that model's documents concerning a serial or lot number
+        matching the ``ILIKE`` pattern. Extend it for your document type."""
+        return {
+            "stock.picking": lambda pattern: SQL(
+                """SELECT ml.picking_id FROM stock_move_line ml
+                     JOIN stock_lot lot ON lot.id = ml.lot_id
+                    WHERE lot.name ILIKE %s""",
+                pattern,
+            ),
+            "sale.order": lambda pattern: SQL(
+                """SELECT sol.order_id FROM stock_move_line ml
+                     JOIN stock_lot lot ON lot.id = ml.lot_id
+                     JOIN stock_move sm ON sm.id = ml.move_id
+                     JOIN sale_order_line sol ON sol.id = sm.sale_line_id
+                    WHERE lot.name ILIKE %s""",
+                pattern,
+            ),
+        }
+
+    def _filter_documents(self, subqueries):
+        """Domain keeping the rows whose document is selected by ``subqueries``."""
+
+        def to_sql(model, alias, query):
+            if not subqueries:
+                return SQL("FALSE")
+            return SQL(
+                "(%s)",
+                SQL(" OR ").join(
+                    SQL(
+                        "(%s = %s AND %s IN (%s))",
+                        SQL.identifier(alias, "res_model"),
+                        res_model,
+                        SQL.identifier(alias, "res_id"),
+                        subquery,
+                    )
+                    for res_model, subquery in subqueries.items()
+                ),
+            )
+
+        return Domain.custom(to_sql=to_sql)
+
+    def _compute_product_id(self):
+        # Filter-only field: an entry may concern many products.
+        self.product_id = False
+
+    def _search_product_id(self, operator, value):
+        Product = self.env["product.product"].with_context(active_test=False)
+        if operator in ("in", "not in"):
+            product_ids = [v for v in value if isinstance(v, int)]
+        elif operator in ("any", "not any"):
+            product_ids = list(Product._search(value))
+        else:
+            return NotImplemented
+        subqueries = {
+            res_model: build(product_ids) for res_model, build in self._get_product_filters().items()
+        }
+        domain = self._filter_documents(subqueries)
+        return ~domain if operator.startswith("not") else domain
+
+    def _compute_lot_name(self):
+        pickings = self.filtered(lambda e: e.res_model == "stock.picking")
+        lots = defaultdict(set)
+        if pickings:
+            for picking, lot in (
+                self.env["stock.move.line"]
+                .sudo()
+                ._read_group(
+                    [("picking_id", "in", pickings.mapped("res_id")), ("lot_id", "!=", False)],
+                    ["picking_id", "lot_id"],
+                )
+            ):
+                lots[picking.id].add(lot.name)
+        for entry in self:
+            names = lots.get(entry.res_id) if entry.res_model == "stock.picking" else None
+            entry.lot_name = ", ".join(sorted(names)) if names else False
+
+    def _search_lot_name(self, operator, value):
+        if operator not in ("ilike", "=") or not isinstance(value, str):
+            return NotImplemented
+        pattern = f"%{value}%" if operator == "ilike" else value
+        subqueries = {res_model: build(pattern) for res_model, build in self._get_lot_filters().items()}
+        return self._filter_documents(subqueries)
+
+    def _compute_summary(self):
+        """Short details of each document (validity, status, serials, amount due).
+
+        Read with ``sudo()``: like the rest of the row, a summary the user may
+        see without opening the document."""
+        by_model = defaultdict(list)
+        for entry in self:
+            by_model[entry.res_model].append(entry.res_id)
+        details = {}
+        for res_model, res_ids in by_model.items():
+            method = getattr(self, "_summarize_%s" % res_model.replace(".", "_"), None)
+            if method:
+                for res_id, text in method(res_ids).items():
+                    details[res_model, res_id] = text
+        for entry in self:
+            entry.summary = details.get((entry.res_model, entry.res_id), False)
+
+    def _summarize_sale_order(self, ids):
+        result = {}
+        SaleOrder = self.env["sale.order"].sudo()
+        invoice_status = dict(SaleOrder._fields["invoice_status"]._description_selection(self.env))
+        delivery_status = dict(SaleOrder._fields["delivery_status"]._description_selection(self.env))
+        today = fields.Date.context_today(self)
+        for order in SaleOrder.browse(ids):
+            if order.state in ("draft", "sent"):
+                if order.validity_date:
+                    text = self.env._("Valid until %s", fields.Date.to_string(order.validity_date))
+                    if order.validity_date < today:
+                        text = self.env._("%s (expired)", text)
+                    result[order.id] = text
+            elif order.state == "sale":
+                parts = [delivery_status.get(order.delivery_status), invoice_status.get(order.invoice_status)]
+                result[order.id] = " · ".join(p for p in parts if p)
+        return result
+
+    def _summarize_stock_picking(self, ids):
+        entries = self.filtered(lambda e: e.res_model == "stock.picking")
+        return {entry.res_id: entry.lot_name for entry in entries if entry.lot_name}
+
+    def _summarize_account_move(self, ids):
+        result = {}
+        for move in self.env["account.move"].sudo().browse(ids):
+            if move.amount_residual:
+                result[move.id] = self.env._(
+                    "Due %(amount)s by %(date)s",
+                    amount=move.currency_id.format(move.amount_residual),
+                    date=fields.Date.to_string(move.invoice_date_due),
+                )
+        return result
+
+    def _summarize_mail_message(self, ids):
+        return {
+            message.id: tools.html2plaintext(message.body or "")[:120]
+            for message in self.env["mail.message"].sudo().browse(ids)
+        }
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_open_document(self):
+        """Open the document of the entry, with the user's own access rights."""
+        self.ensure_one()
+        res_model, res_id = self.res_model, self.res_id
+        if res_model == "mail.message":
+            message = self.env["mail.message"].browse(res_id)
+            res_model, res_id = message.model, message.res_id
+        record = self.env[res_model].browse(res_id)
+        record.check_access("read")
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": res_model,
+            "res_id": res_id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+        }
+
+    # ------------------------------------------------------------------
     # View definition: the registry of document types
     # ------------------------------------------------------------------
 
@@ -193,6 +401,7 @@ class CrmRelationshipTimeline(models.Model):
         return self._branch(
             3,
             """FROM account_move am
+               JOIN res_company rc ON rc.id = am.company_id
               WHERE am.move_type IN ('out_invoice', 'out_refund') AND am.state = 'posted'""",
             date="COALESCE(am.invoice_date, am.date)::timestamp",
             entry_type="CASE WHEN am.move_type = 'out_invoice' THEN 'invoice' ELSE 'refund' END",
@@ -205,7 +414,7 @@ class CrmRelationshipTimeline(models.Model):
             company_id="am.company_id",
             user_id="am.invoice_user_id",
             amount="am.amount_total_signed",
-            currency_id="am.company_currency_id",
+            currency_id="rc.currency_id",
             state="am.payment_state",
             is_alert="""am.payment_state IN ('not_paid', 'partial')
                         AND am.move_type = 'out_invoice' AND am.invoice_date_due < CURRENT_DATE""",
@@ -244,7 +453,7 @@ class CrmRelationshipTimeline(models.Model):
             date="mm.date",
             entry_type="'message'",
             department="'other'",
-            name="COALESCE(NULLIF(mm.subject, ''), mm.record_name)",
+            name="COALESCE(NULLIF(mm.subject, ''), rp.name)",
             res_model="'mail.message'",
             res_id="mm.id",
             partner_id="rp.id",

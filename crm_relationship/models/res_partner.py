@@ -1,0 +1,507 @@
+from collections import defaultdict
+from datetime import date
+
+from odoo import api, fields, models
+from odoo.fields import Domain
+from odoo.tools import SQL
+
+TIMELINE_CARD_LIMIT = 10
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    crm_currency_id = fields.Many2one(
+        "res.currency", string="Card Currency", compute="_compute_crm_currency_id"
+    )
+    # Offers and sale orders
+    crm_quotation_count = fields.Integer(string="Offers", compute="_compute_crm_card_figures")
+    crm_quotation_amount = fields.Monetary(
+        string="Offers Amount", currency_field="crm_currency_id", compute="_compute_crm_card_figures"
+    )
+    crm_quotation_expired_count = fields.Integer(string="Expired Offers", compute="_compute_crm_card_figures")
+    crm_order_count = fields.Integer(string="Sale Orders", compute="_compute_crm_card_figures")
+    crm_order_amount = fields.Monetary(
+        string="Ordered Amount", currency_field="crm_currency_id", compute="_compute_crm_card_figures"
+    )
+    crm_order_to_deliver_count = fields.Integer(
+        string="Orders to Deliver", compute="_compute_crm_card_figures"
+    )
+    crm_order_to_invoice_count = fields.Integer(
+        string="Orders to Invoice", compute="_compute_crm_card_figures"
+    )
+    crm_first_purchase_date = fields.Date(string="First Purchase", compute="_compute_crm_card_figures")
+    crm_last_purchase_date = fields.Date(string="Last Purchase", compute="_compute_crm_card_figures")
+    # Delivery notes
+    crm_delivery_count = fields.Integer(string="Delivery Notes", compute="_compute_crm_card_figures")
+    crm_delivery_open_count = fields.Integer(
+        string="Deliveries in Progress", compute="_compute_crm_card_figures"
+    )
+    crm_return_count = fields.Integer(string="Returns", compute="_compute_crm_card_figures")
+    crm_last_delivery_date = fields.Datetime(string="Last Delivery", compute="_compute_crm_card_figures")
+    # Invoices, credit notes and payments
+    crm_invoice_count = fields.Integer(string="Posted Invoices", compute="_compute_crm_card_figures")
+    crm_refund_count = fields.Integer(string="Credit Notes", compute="_compute_crm_card_figures")
+    crm_invoiced_amount = fields.Monetary(
+        string="Invoiced (net of credit notes)",
+        currency_field="crm_currency_id",
+        compute="_compute_crm_card_figures",
+    )
+    crm_invoiced_this_year = fields.Monetary(
+        string="Invoiced This Year",
+        currency_field="crm_currency_id",
+        compute="_compute_crm_card_figures",
+        help="Untaxed amount of the posted invoices minus credit notes dated this year.",
+    )
+    crm_invoiced_last_year = fields.Monetary(
+        string="Invoiced Last Year", currency_field="crm_currency_id", compute="_compute_crm_card_figures"
+    )
+    crm_amount_due = fields.Monetary(
+        string="Open Balance", currency_field="crm_currency_id", compute="_compute_crm_card_figures"
+    )
+    crm_amount_overdue = fields.Monetary(
+        string="Overdue Balance", currency_field="crm_currency_id", compute="_compute_crm_card_figures"
+    )
+    crm_last_payment_date = fields.Date(string="Last Payment", compute="_compute_crm_card_figures")
+    # Contacts and next action
+    crm_last_contact_date = fields.Datetime(string="Last Contact", compute="_compute_crm_card_figures")
+    crm_next_action_date = fields.Date(string="Next Action Due", compute="_compute_crm_next_action")
+    crm_next_action_user_id = fields.Many2one(
+        "res.users", string="Next Action By", compute="_compute_crm_next_action"
+    )
+    crm_next_action_summary = fields.Char(string="Next Action", compute="_compute_crm_next_action")
+    crm_has_next_action = fields.Boolean(
+        string="Has a Planned Next Action",
+        compute="_compute_crm_next_action",
+        search="_search_crm_has_next_action",
+        help="An open activity is planned on the customer, one of its contacts or one of its documents.",
+    )
+    crm_next_action_overdue = fields.Boolean(string="Next Action Overdue", compute="_compute_crm_next_action")
+    crm_alert_message = fields.Text(string="Customer Alerts", compute="_compute_crm_alert_message")
+    crm_timeline_ids = fields.One2many(
+        "crm.relationship.timeline",
+        string="Latest Events",
+        compute="_compute_crm_timeline_ids",
+    )
+
+    # CARD-FIELDS-ANCHOR: capabilities add their card fields above this line
+
+    @api.depends_context("company")
+    def _compute_crm_currency_id(self):
+        self.crm_currency_id = self.env.company.currency_id
+
+    @api.depends_context("company", "allowed_company_ids")
+    def _compute_crm_card_figures(self):
+        figures = self._crm_get_card_figures()
+        defaults = self._crm_card_default_figures()
+        for partner in self:
+            values = dict(defaults, **figures.get(partner.commercial_partner_id.id, {}))
+            partner.update(values)
+
+    @api.depends_context("company", "allowed_company_ids")
+    def _compute_crm_next_action(self):
+        activities = self._crm_get_next_activities()
+        today = fields.Date.context_today(self)
+        for partner in self:
+            activity = activities.get(partner.commercial_partner_id.id)
+            if not activity:
+                partner.update(
+                    {
+                        "crm_next_action_date": False,
+                        "crm_next_action_user_id": False,
+                        "crm_next_action_summary": False,
+                        "crm_has_next_action": False,
+                        "crm_next_action_overdue": False,
+                    }
+                )
+                continue
+            record_name = activity.res_name or ""
+            summary = activity.summary or activity.activity_type_id.name or ""
+            partner.update(
+                {
+                    "crm_next_action_date": activity.date_deadline,
+                    "crm_next_action_user_id": activity.user_id,
+                    "crm_next_action_summary": f"{summary} ({record_name})" if record_name else summary,
+                    "crm_has_next_action": True,
+                    "crm_next_action_overdue": activity.date_deadline < today,
+                }
+            )
+
+    def _search_crm_has_next_action(self, operator, value):
+        if operator not in ("in", "not in"):
+            return NotImplemented
+        positive = (operator == "in") == (True in value)
+        partner_ids = [row[0] for row in self.env.execute_query(self._crm_next_activity_query())]
+        commercial_ids = self.sudo().browse(partner_ids).commercial_partner_id.ids
+        domain = Domain("commercial_partner_id", "in", commercial_ids)
+        return domain if positive else ~domain
+
+    @api.depends("crm_amount_overdue", "crm_has_next_action")
+    @api.depends_context("company", "allowed_company_ids")
+    def _compute_crm_alert_message(self):
+        alerts = self._crm_get_alerts()
+        for partner in self:
+            partner.crm_alert_message = "\n".join(alerts.get(partner.id, [])) or False
+
+    @api.depends_context("company", "allowed_company_ids")
+    def _compute_crm_timeline_ids(self):
+        Timeline = self.env["crm.relationship.timeline"]
+        commercial_ids = self.commercial_partner_id.ids
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT p.id, t.id
+                     FROM unnest(%(partners)s) AS p(id)
+               CROSS JOIN LATERAL (
+                       SELECT tl.id FROM crm_relationship_timeline tl
+                        WHERE tl.commercial_partner_id = p.id
+                          AND (tl.company_id IS NULL OR tl.company_id = ANY(%(companies)s))
+                     ORDER BY tl.date DESC NULLS LAST, tl.id DESC
+                        LIMIT %(limit)s) AS t""",
+                partners=commercial_ids or [0],
+                companies=self.env.companies.ids,
+                limit=TIMELINE_CARD_LIMIT,
+            )
+        )
+        entries = defaultdict(list)
+        for partner_id, entry_id in rows:
+            entries[partner_id].append(entry_id)
+        for partner in self:
+            partner.crm_timeline_ids = Timeline.browse(entries[partner.commercial_partner_id.id])
+
+    # CARD-COMPUTE-ANCHOR: capabilities add their compute methods above this line
+
+    # ------------------------------------------------------------------
+    # Card figures: one grouped query per document type for all partners
+    # ------------------------------------------------------------------
+
+    def _crm_card_default_figures(self):
+        """Values of the card figures for a customer without any document."""
+        return {
+            "crm_quotation_count": 0,
+            "crm_quotation_amount": 0.0,
+            "crm_quotation_expired_count": 0,
+            "crm_order_count": 0,
+            "crm_order_amount": 0.0,
+            "crm_order_to_deliver_count": 0,
+            "crm_order_to_invoice_count": 0,
+            "crm_first_purchase_date": False,
+            "crm_last_purchase_date": False,
+            "crm_delivery_count": 0,
+            "crm_delivery_open_count": 0,
+            "crm_return_count": 0,
+            "crm_last_delivery_date": False,
+            "crm_invoice_count": 0,
+            "crm_refund_count": 0,
+            "crm_invoiced_amount": 0.0,
+            "crm_invoiced_this_year": 0.0,
+            "crm_invoiced_last_year": 0.0,
+            "crm_amount_due": 0.0,
+            "crm_amount_overdue": 0.0,
+            "crm_last_payment_date": False,
+            "crm_last_contact_date": False,
+        }
+
+    def _crm_get_card_figures(self):
+        """Return ``{commercial partner id: {card field: value}}`` for ``self``.
+
+        The figures are read-only summaries of documents the user may not be
+        allowed to open (a call-center operator without Sales or Invoicing
+        rights still sees them), so they are read with ``sudo()``, restricted
+        to the companies active for the user. Override it (calling ``super``)
+        to add figures of your own; every part issues a constant number of
+        queries, whatever the number of partners and documents.
+        """
+        commercial = self.commercial_partner_id
+        figures = defaultdict(dict)
+        if not commercial:
+            return figures
+        for part in (
+            commercial._crm_get_sale_figures(),
+            commercial._crm_get_picking_figures(),
+            commercial._crm_get_invoice_figures(),
+            commercial._crm_get_payment_figures(),
+            commercial._crm_get_contact_figures(),
+        ):
+            for partner_id, values in part.items():
+                figures[partner_id].update(values)
+        return figures
+
+    def _crm_document_domain(self, partner_field="partner_id"):
+        """Domain of the documents of the customers in ``self`` (commercial partners)."""
+        return Domain(f"{partner_field}.commercial_partner_id", "in", self.ids) & Domain(
+            "company_id", "in", self.env.companies.ids
+        )
+
+    def _crm_to_card_currency(self, currency, amount):
+        company = self.env.company
+        if not amount or currency == company.currency_id:
+            return amount
+        return currency._convert(amount, company.currency_id, company, fields.Date.context_today(self))
+
+    def _crm_get_sale_figures(self):
+        SaleOrder = self.env["sale.order"].sudo()
+        result = defaultdict(lambda: defaultdict(float))
+        today = fields.Date.context_today(self)
+        base = self._crm_document_domain()
+        for partner, currency, state, count, amount in SaleOrder._read_group(
+            base & Domain("state", "in", ("draft", "sent", "sale")),
+            ["partner_id", "currency_id", "state"],
+            ["__count", "amount_total:sum"],
+        ):
+            values = result[partner.commercial_partner_id.id]
+            prefix = "crm_order" if state == "sale" else "crm_quotation"
+            values[f"{prefix}_count"] += count
+            values[f"{prefix}_amount"] += self._crm_to_card_currency(currency, amount)
+        expired_domain = base & Domain("state", "in", ("draft", "sent")) & Domain("validity_date", "<", today)
+        for partner, count in SaleOrder._read_group(expired_domain, ["partner_id"], ["__count"]):
+            result[partner.commercial_partner_id.id]["crm_quotation_expired_count"] += count
+        for partner, invoice_status, delivery_status, count, first, last in SaleOrder._read_group(
+            base & Domain("state", "=", "sale"),
+            ["partner_id", "invoice_status", "delivery_status"],
+            ["__count", "date_order:min", "date_order:max"],
+        ):
+            values = result[partner.commercial_partner_id.id]
+            if invoice_status == "to invoice":
+                values["crm_order_to_invoice_count"] += count
+            if delivery_status in ("pending", "started", "partial"):
+                values["crm_order_to_deliver_count"] += count
+            first, last = first.date(), last.date()
+            values["crm_first_purchase_date"] = min(first, values.get("crm_first_purchase_date") or first)
+            values["crm_last_purchase_date"] = max(last, values.get("crm_last_purchase_date") or last)
+        return result
+
+    def _crm_get_picking_figures(self):
+        Picking = self.env["stock.picking"].sudo()
+        result = defaultdict(lambda: defaultdict(int))
+        base = self._crm_document_domain() & Domain("state", "!=", "cancel")
+        for partner, code, state, count, last_done in Picking._read_group(
+            base
+            & (
+                Domain("picking_type_code", "=", "outgoing")
+                | (Domain("picking_type_code", "=", "incoming") & Domain("return_id", "!=", False))
+            ),
+            ["partner_id", "picking_type_code", "state"],
+            ["__count", "date_done:max"],
+        ):
+            values = result[partner.commercial_partner_id.id]
+            if code == "incoming":
+                values["crm_return_count"] += count
+                continue
+            values["crm_delivery_count"] += count
+            if state != "done":
+                values["crm_delivery_open_count"] += count
+            elif last_done and (
+                not values.get("crm_last_delivery_date") or last_done > values["crm_last_delivery_date"]
+            ):
+                values["crm_last_delivery_date"] = last_done
+        return result
+
+    def _crm_get_invoice_figures(self):
+        Move = self.env["account.move"].sudo()
+        result = defaultdict(lambda: defaultdict(float))
+        today = fields.Date.context_today(self)
+        base = (
+            Domain("commercial_partner_id", "in", self.ids)
+            & Domain("company_id", "in", self.env.companies.ids)
+            & Domain("move_type", "in", ("out_invoice", "out_refund"))
+            & Domain("state", "=", "posted")
+        )
+        for partner, move_type, count, total, residual in Move._read_group(
+            base,
+            ["commercial_partner_id", "move_type"],
+            ["__count", "amount_total_signed:sum", "amount_residual_signed:sum"],
+        ):
+            values = result[partner.id]
+            key = "crm_invoice_count" if move_type == "out_invoice" else "crm_refund_count"
+            values[key] += count
+            values["crm_invoiced_amount"] += total
+            values["crm_amount_due"] += residual
+        for partner, residual in Move._read_group(
+            base
+            & Domain("payment_state", "in", ("not_paid", "partial"))
+            & Domain("invoice_date_due", "<", today),
+            ["commercial_partner_id"],
+            ["amount_residual_signed:sum"],
+        ):
+            result[partner.id]["crm_amount_overdue"] += residual
+        this_year = date(today.year, 1, 1)
+        for partner, year, untaxed in Move._read_group(
+            base & Domain("invoice_date", ">=", date(today.year - 1, 1, 1)),
+            ["commercial_partner_id", "invoice_date:year"],
+            ["amount_untaxed_signed:sum"],
+        ):
+            key = "crm_invoiced_this_year" if year >= this_year else "crm_invoiced_last_year"
+            result[partner.id][key] += untaxed
+        return result
+
+    def _crm_get_payment_figures(self):
+        Payment = self.env["account.payment"].sudo()
+        result = defaultdict(dict)
+        for partner, last in Payment._read_group(
+            self._crm_document_domain()
+            & Domain("partner_type", "=", "customer")
+            & Domain("payment_type", "=", "inbound")
+            & Domain("state", "in", ("in_process", "paid")),
+            ["partner_id"],
+            ["date:max"],
+        ):
+            values = result[partner.commercial_partner_id.id]
+            if not values.get("crm_last_payment_date") or last > values["crm_last_payment_date"]:
+                values["crm_last_payment_date"] = last
+        return result
+
+    def _crm_get_contact_figures(self):
+        """Last contact: the latest call or message with the customer."""
+        Timeline = self.env["crm.relationship.timeline"].sudo()
+        result = defaultdict(dict)
+        for partner, last in Timeline._read_group(
+            Domain("commercial_partner_id", "in", self.ids)
+            & Domain("entry_type", "in", self._crm_contact_entry_types())
+            & (Domain("company_id", "in", self.env.companies.ids) | Domain("company_id", "=", False)),
+            ["commercial_partner_id"],
+            ["date:max"],
+        ):
+            result[partner.id]["crm_last_contact_date"] = last
+        return result
+
+    @api.model
+    def _crm_contact_entry_types(self):
+        """Timeline entry types that count as a contact with the customer."""
+        return ["call", "message"]
+
+    # ------------------------------------------------------------------
+    # Next planned action
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _crm_next_activity_models(self):
+        """Models whose activities count as a next action planned with their customer."""
+        return ["res.partner", "sale.order", "stock.picking", "account.move", "account.payment"]
+
+    def _crm_next_activity_query(self, partner_ids=None):
+        """SQL returning ``(commercial partner id, activity id)`` of the earliest
+        open activity of each customer, on the customer, its contacts or its
+        documents (any document shown on its timeline)."""
+        partner_filter = SQL("TRUE")
+        if partner_ids is not None:
+            partner_filter = SQL("d.commercial_partner_id = ANY(%s)", list(partner_ids))
+        return SQL(
+            """SELECT DISTINCT ON (d.commercial_partner_id) d.commercial_partner_id, a.id
+                 FROM mail_activity a
+           CROSS JOIN LATERAL (
+                   SELECT p.commercial_partner_id
+                     FROM res_partner p
+                    WHERE a.res_model = 'res.partner' AND p.id = a.res_id
+                UNION ALL
+                   SELECT t.commercial_partner_id
+                     FROM crm_relationship_timeline t
+                    WHERE a.res_model != 'res.partner' AND t.res_model = a.res_model AND t.res_id = a.res_id
+                      AND (t.company_id IS NULL OR t.company_id = ANY(%(companies)s))
+                ) AS d
+                WHERE a.active AND a.res_model = ANY(%(models)s) AND %(partner_filter)s
+             ORDER BY d.commercial_partner_id, a.date_deadline, a.id""",
+            companies=self.env.companies.ids,
+            models=self._crm_next_activity_models(),
+            partner_filter=partner_filter,
+        )
+
+    def _crm_get_next_activities(self):
+        """Return ``{commercial partner id: mail.activity}`` (sudo: the activity
+        is shown as a summary even when it sits on a document the user cannot open)."""
+        commercial_ids = self.commercial_partner_id.ids
+        if not commercial_ids:
+            return {}
+        rows = self.env.execute_query(self._crm_next_activity_query(commercial_ids))
+        activities = self.env["mail.activity"].sudo().browse([row[1] for row in rows])
+        by_id = {activity.id: activity for activity in activities}
+        return {partner_id: by_id[activity_id] for partner_id, activity_id in rows}
+
+    # ------------------------------------------------------------------
+    # Alerts shown on the card and on quotations / sale orders
+    # ------------------------------------------------------------------
+
+    def _crm_get_alerts(self):
+        """Return ``{partner id: [alert sentences]}``. Override to add alerts."""
+        alerts = defaultdict(list)
+        for partner in self:
+            if partner.crm_amount_overdue > 0:
+                alerts[partner.id].append(
+                    self.env._(
+                        "Overdue invoices: %(amount)s %(currency)s to collect.",
+                        amount=partner.crm_currency_id.format(partner.crm_amount_overdue),
+                        currency=partner.crm_currency_id.symbol,
+                    )
+                )
+            if not partner.crm_has_next_action:
+                alerts[partner.id].append(self.env._("No next action is planned with this customer."))
+        return alerts
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_open_crm_card(self):
+        """Open the customer card of the commercial entity."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Customer Card"),
+            "res_model": "res.partner",
+            "res_id": self.commercial_partner_id.id,
+            "view_mode": "form",
+            "views": [(self.env.ref("crm_relationship.res_partner_view_form_customer_card").id, "form")],
+            "target": "current",
+        }
+
+    def _crm_action_documents(self, xmlid, domain, context=None):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
+        action["domain"] = domain
+        action["context"] = dict(context or {}, create=False)
+        return action
+
+    def action_view_crm_quotations(self):
+        return self._crm_action_documents(
+            "sale.action_quotations",
+            [("partner_id", "child_of", self.commercial_partner_id.id), ("state", "in", ("draft", "sent"))],
+        )
+
+    def action_view_crm_orders(self):
+        return self._crm_action_documents(
+            "sale.action_orders",
+            [("partner_id", "child_of", self.commercial_partner_id.id), ("state", "=", "sale")],
+        )
+
+    def action_view_crm_deliveries(self):
+        return self._crm_action_documents(
+            "stock.action_picking_tree_all",
+            [
+                ("partner_id", "child_of", self.commercial_partner_id.id),
+                "|",
+                ("picking_type_code", "=", "outgoing"),
+                "&",
+                ("picking_type_code", "=", "incoming"),
+                ("return_id", "!=", False),
+            ],
+        )
+
+    def action_view_crm_invoices(self):
+        return self._crm_action_documents(
+            "account.action_move_out_invoice_type",
+            [
+                ("commercial_partner_id", "=", self.commercial_partner_id.id),
+                ("move_type", "in", ("out_invoice", "out_refund")),
+                ("state", "=", "posted"),
+            ],
+        )
+
+    def action_view_crm_timeline(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_relationship.crm_relationship_timeline_action"
+        )
+        action["domain"] = [("commercial_partner_id", "=", self.commercial_partner_id.id)]
+        action["display_name"] = self.env._("Timeline of %s", self.commercial_partner_id.display_name)
+        return action
+
+    # CARD-ACTIONS-ANCHOR: capabilities add their actions above this line
