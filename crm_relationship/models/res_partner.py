@@ -427,9 +427,8 @@ class ResPartner(models.Model):
             if partner.crm_amount_overdue > 0:
                 alerts[partner.id].append(
                     self.env._(
-                        "Overdue invoices: %(amount)s %(currency)s to collect.",
+                        "Overdue invoices: %(amount)s to collect.",
                         amount=partner.crm_currency_id.format(partner.crm_amount_overdue),
-                        currency=partner.crm_currency_id.symbol,
                     )
                 )
             if not partner.crm_has_next_action:
