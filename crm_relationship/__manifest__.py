@@ -23,5 +23,10 @@
         "demo/product_demo.xml",
         "demo/sale_order_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "crm_relationship/static/tests/tours/*.js",
+        ],
+    },
     "application": True,
 }
