@@ -89,7 +89,6 @@ class CrmRelationshipTimeline(models.Model):
     summary = fields.Char(string="Details", compute="_compute_summary")
     product_id = fields.Many2one(
         "product.product",
-        string="Product",
         compute="_compute_product_id",
         search="_search_product_id",
         help="Filter the entries that concern this product.",
@@ -114,6 +113,8 @@ class CrmRelationshipTimeline(models.Model):
             "account.move": "payment_state",
             "account.payment": "state",
             "mail.message": "message_type",
+            "crm.relationship.call": "state",
+            "crm.relationship.equipment": "state",
         }
 
     def _compute_state_label(self):
@@ -141,6 +142,9 @@ class CrmRelationshipTimeline(models.Model):
             "account.move": lambda ids: SQL(
                 "SELECT move_id FROM account_move_line WHERE product_id = ANY(%s)", ids
             ),
+            "crm.relationship.equipment": lambda ids: SQL(
+                "SELECT id FROM crm_relationship_equipment WHERE product_id = ANY(%s)", ids
+            ),
         }
 
     @api.model
@@ -162,6 +166,9 @@ class CrmRelationshipTimeline(models.Model):
                      JOIN sale_order_line sol ON sol.id = sm.sale_line_id
                     WHERE lot.name ILIKE %s""",
                 pattern,
+            ),
+            "crm.relationship.equipment": lambda pattern: SQL(
+                "SELECT id FROM crm_relationship_equipment WHERE serial_number ILIKE %s", pattern
             ),
         }
 
@@ -350,6 +357,8 @@ class CrmRelationshipTimeline(models.Model):
             self._get_invoice_source(),
             self._get_payment_source(),
             self._get_message_source(),
+            self._get_call_source(),
+            self._get_equipment_source(),
         ]
 
     @api.model
@@ -462,6 +471,52 @@ class CrmRelationshipTimeline(models.Model):
             user_id="ru.id",
             state="mm.message_type",
         )
+
+    @api.model
+    def _get_call_source(self):
+        return self._branch(
+            6,
+            "FROM crm_relationship_call call",
+            date="call.date_start",
+            entry_type="'call'",
+            department="call.department",
+            name="call.subject",
+            res_model="'crm.relationship.call'",
+            res_id="call.id",
+            partner_id="COALESCE(call.contact_id, call.partner_id)",
+            commercial_partner_id="call.partner_id",
+            company_id="call.company_id",
+            user_id="call.user_id",
+            state="call.state",
+        )
+
+    @api.model
+    def _get_equipment_source(self):
+        return self._branch(
+            7,
+            "FROM crm_relationship_equipment eq",
+            date="COALESCE(eq.delivery_date::timestamp, eq.create_date)",
+            entry_type="'equipment'",
+            department="'logistics'",
+            name="eq.name",
+            res_model="'crm.relationship.equipment'",
+            res_id="eq.id",
+            partner_id="eq.site_id",
+            commercial_partner_id="eq.partner_id",
+            company_id="eq.company_id",
+            state="eq.state",
+            is_alert="eq.state = 'under_repair'",
+        )
+
+    def _summarize_crm_relationship_call(self, ids):
+        directions = dict(
+            self.env["crm.relationship.call"]._fields["direction"]._description_selection(self.env)
+        )
+        result = {}
+        for call in self.env["crm.relationship.call"].sudo().browse(ids):
+            parts = [call.channel_id.name, directions.get(call.direction), call.outcome_id.name]
+            result[call.id] = " · ".join(part for part in parts if part)
+        return result
 
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)

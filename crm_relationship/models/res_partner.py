@@ -1,11 +1,17 @@
+import re
 from collections import defaultdict
 from datetime import date
+
+from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.fields import Domain
 from odoo.tools import SQL
 
 TIMELINE_CARD_LIMIT = 10
+# Calling codes whose national numbers keep their leading 0 after the code
+# (Italy, San Marino, Vatican): +39 02 ... is dialled 02 ... at home.
+PHONE_CODES_KEEPING_TRUNK_ZERO = {"39", "378", "379"}
 
 
 class ResPartner(models.Model):
@@ -82,6 +88,64 @@ class ResPartner(models.Model):
         "crm.relationship.timeline",
         string="Latest Events",
         compute="_compute_crm_timeline_ids",
+    )
+
+    # Calls
+    crm_phone_normalized = fields.Char(
+        string="Normalized Phone",
+        compute="_compute_crm_phone_normalized",
+        store=True,
+        index=True,
+        help="Phone as international digits (390289451120), for the caller lookup.",
+    )
+    crm_call_count = fields.Integer(
+        string="Calls",
+        compute="_compute_crm_call_stats",
+        groups="crm_relationship.crm_relationship_group_user",
+    )
+    crm_channel_share = fields.Char(
+        string="Channels Used",
+        compute="_compute_crm_call_stats",
+        groups="crm_relationship.crm_relationship_group_user",
+        help="Share of the contacts with the customer per channel over the last 12 months.",
+    )
+    crm_main_channel_id = fields.Many2one(
+        "crm.relationship.call.channel",
+        string="Most Used Channel",
+        compute="_compute_crm_call_stats",
+        groups="crm_relationship.crm_relationship_group_user",
+        help="The channel of most contacts with the customer over the last 12 months.",
+    )
+    crm_preferred_channel_id = fields.Many2one(
+        "crm.relationship.call.channel",
+        string="Preferred Channel",
+        groups="crm_relationship.crm_relationship_group_user",
+        help="How the customer prefers to be contacted.",
+    )
+    crm_call_ids = fields.One2many(
+        "crm.relationship.call",
+        "partner_id",
+        string="Customer Calls",
+        groups="crm_relationship.crm_relationship_group_user",
+    )
+
+    # Customer equipment
+    crm_equipment_ids = fields.One2many(
+        "crm.relationship.equipment",
+        "partner_id",
+        string="Customer Equipment",
+        groups="crm_relationship.crm_relationship_group_user",
+    )
+    crm_equipment_count = fields.Integer(
+        string="Equipment",
+        compute="_compute_crm_equipment_counts",
+        groups="crm_relationship.crm_relationship_group_user",
+    )
+    crm_equipment_warranty_count = fields.Integer(
+        string="Equipment in Warranty",
+        compute="_compute_crm_equipment_counts",
+        groups="crm_relationship.crm_relationship_group_user",
+        help="Units in service or under repair whose warranty has not ended.",
     )
 
     # CARD-FIELDS-ANCHOR: capabilities add their card fields above this line
@@ -167,6 +231,124 @@ class ResPartner(models.Model):
             entries[partner_id].append(entry_id)
         for partner in self:
             partner.crm_timeline_ids = Timeline.browse(entries[partner.commercial_partner_id.id])
+
+    @api.depends("phone", "country_id", "company_id")
+    def _compute_crm_phone_normalized(self):
+        for partner in self:
+            country = partner.country_id or partner.company_id.country_id or self.env.company.country_id
+            partner.crm_phone_normalized = self._crm_normalize_phone(partner.phone, country.phone_code)
+
+    @api.depends_context("company", "allowed_company_ids")
+    def _compute_crm_call_stats(self):
+        commercial = self.commercial_partner_id
+        stats = commercial._crm_get_call_stats() if commercial else {}
+        Channel = self.env["crm.relationship.call.channel"]
+        for partner in self:
+            values = stats.get(partner.commercial_partner_id.id, {})
+            shares = values.get("shares", {})
+            partner.crm_call_count = values.get("count", 0)
+            partner.crm_main_channel_id = Channel.browse(max(shares, key=shares.get)) if shares else Channel
+            partner.crm_channel_share = (
+                " · ".join(
+                    f"{Channel.browse(channel_id).name} {round(share * 100)}%"
+                    for channel_id, share in sorted(shares.items(), key=lambda item: -item[1])
+                )
+                or False
+            )
+
+    def _crm_get_call_stats(self):
+        """Return ``{commercial partner id: {"count": calls, "shares": {channel id: share}}}``.
+
+        One grouped query for all customers in ``self`` (commercial partners);
+        shares are computed over the calls of this month and the 11 before.
+        """
+        since = fields.Date.context_today(self).replace(day=1) - relativedelta(months=11)
+        stats = defaultdict(lambda: {"count": 0, "recent": defaultdict(int)})
+        for partner, channel, recent, count in self.env["crm.relationship.call"]._read_group(
+            Domain("partner_id", "in", self.ids),
+            ["partner_id", "channel_id", "date_start:month"],
+            ["__count"],
+        ):
+            values = stats[partner.id]
+            values["count"] += count
+            if recent and fields.Date.to_date(recent) >= since:
+                values["recent"][channel.id] += count
+        result = {}
+        for partner_id, values in stats.items():
+            total = sum(values["recent"].values())
+            shares = {channel_id: count / total for channel_id, count in values["recent"].items()}
+            result[partner_id] = {"count": values["count"], "shares": shares}
+        return result
+
+    @api.model
+    def _crm_normalize_phone(self, number, phone_code=None):
+        """Return ``number`` as international digits without prefix (``390289451120``), or False.
+
+        Separators (spaces, dashes, dots, parentheses) are ignored, ``+`` and
+        ``00`` mark an international number, and a national number gets the
+        calling code ``phone_code`` (its trunk ``0`` dropped, except for
+        Italian numbers where it is part of the number). Override it to use a
+        full numbering-plan library; the stored ``crm_phone_normalized``
+        values must then be recomputed.
+        """
+        if not number:
+            return False
+        number = number.strip()
+        international = number.startswith("+")
+        if international:
+            number = number.replace("(0)", "")
+        digits = re.sub(r"\D", "", number)
+        if not digits:
+            return False
+        if international:
+            return digits
+        if digits.startswith("00"):
+            return digits[2:] or False
+        if not phone_code:
+            return digits
+        code = str(phone_code)
+        if code not in PHONE_CODES_KEEPING_TRUNK_ZERO and digits.startswith("0"):
+            digits = digits[1:]
+        return code + digits
+
+    @api.model
+    def _crm_search_by_phone(self, number):
+        """Active contacts whose phone is ``number``, in any format, that the user may read.
+
+        The caller lookup runs on every incoming call: an exact match on the
+        indexed normalized column, then the record rules through
+        ``_filtered_access``, costs a fraction of a generic ``search()``.
+        """
+        normalized = self._crm_normalize_phone(number, self.env.company.country_id.phone_code)
+        if not normalized:
+            return self.browse()
+        self.flush_model(["crm_phone_normalized", "active"])
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT id FROM %s WHERE crm_phone_normalized = %s AND active ORDER BY id",
+                SQL.identifier(self._table),
+                normalized,
+            )
+        )
+        return self.browse([row[0] for row in rows])._filtered_access("read")
+
+    def _compute_crm_equipment_counts(self):
+        today = fields.Date.context_today(self)
+        figures = {
+            customer: (count, sum(1 for end in ends if end and end >= today))
+            for customer, count, ends in self.env["crm.relationship.equipment"]._read_group(
+                [
+                    ("partner_id", "in", self.commercial_partner_id.ids),
+                    ("state", "not in", ["returned", "retired"]),
+                ],
+                ["partner_id"],
+                ["__count", "warranty_end_date:array_agg"],
+            )
+        }
+        for partner in self:
+            count, in_warranty = figures.get(partner.commercial_partner_id, (0, 0))
+            partner.crm_equipment_count = count
+            partner.crm_equipment_warranty_count = in_warranty
 
     # CARD-COMPUTE-ANCHOR: capabilities add their compute methods above this line
 
@@ -501,6 +683,38 @@ class ResPartner(models.Model):
         )
         action["domain"] = [("commercial_partner_id", "=", self.commercial_partner_id.id)]
         action["display_name"] = self.env._("Timeline of %s", self.commercial_partner_id.display_name)
+        return action
+
+    def action_view_crm_calls(self):
+        self.ensure_one()
+        customer = self.commercial_partner_id
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_relationship.crm_relationship_call_action"
+        )
+        action["domain"] = [("partner_id", "=", customer.id)]
+        action["context"] = {
+            "default_partner_id": customer.id,
+            "default_contact_id": self.id if self != customer else False,
+        }
+        return action
+
+    def action_crm_log_call(self):
+        self.ensure_one()
+        Call = self.env["crm.relationship.call"]
+        return Call._get_log_call_action(Call._prepare_partner_call_values(self))
+
+    def action_view_crm_equipment(self):
+        self.ensure_one()
+        customer = self.commercial_partner_id
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_relationship.crm_relationship_equipment_action"
+        )
+        action["domain"] = [("partner_id", "=", customer.id)]
+        action["context"] = {
+            "default_partner_id": customer.id,
+            "default_site_id": self.id,
+            "search_default_in_service": 1,
+        }
         return action
 
     # CARD-ACTIONS-ANCHOR: capabilities add their actions above this line

@@ -2,4 +2,8 @@ from . import test_crm_relationship_security
 from . import test_crm_relationship_demo
 from . import test_res_partner_customer_card
 from . import test_crm_relationship_timeline
+from . import test_crm_relationship_call
+from . import test_crm_relationship_call_lookup
+from . import test_crm_relationship_call_security
 from . import test_crm_relationship_tour
+from . import test_crm_relationship_equipment

@@ -1,0 +1,292 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Domain
+
+
+class CrmRelationshipCall(models.Model):
+    """One contact between the company and a customer, whatever the channel.
+
+    The customer (``partner_id``) is always the commercial entity, so every
+    call of every person of a customer shows on the same card; the person
+    actually spoken to is ``contact_id``. A call is closed through
+    :meth:`action_close`, which asks for the next planned action on the
+    customer or for the reason why none is needed.
+    """
+
+    _name = "crm.relationship.call"
+    _description = "Customer Call"
+    _inherit = ("mail.thread", "mail.activity.mixin")
+    _order = "date_start desc, id desc"
+    _rec_name = "subject"
+    _check_company_auto = True
+    _mail_post_access = "read"
+
+    subject = fields.Char(required=True, tracking=True)
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        compute="_compute_partner_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        tracking=True,
+        check_company=True,
+        domain="['|', ('is_company', '=', True), ('parent_id', '=', False)]",
+        help="The customer as a company (commercial entity): the call shows on its card.",
+    )
+    contact_id = fields.Many2one(
+        "res.partner",
+        index="btree_not_null",
+        tracking=True,
+        check_company=True,
+        domain="[('commercial_partner_id', '=', partner_id)] if partner_id else []",
+        help="The person spoken to.",
+    )
+    contact_phone = fields.Char(related="contact_id.phone", string="Contact Phone")
+    contact_email = fields.Char(related="contact_id.email", string="Contact Email")
+    direction = fields.Selection(
+        [("inbound", "Inbound"), ("outbound", "Outbound")],
+        required=True,
+        default="inbound",
+        tracking=True,
+    )
+    channel_id = fields.Many2one(
+        "crm.relationship.call.channel",
+        required=True,
+        ondelete="restrict",
+        default=lambda self: self._default_channel_id(),
+        tracking=True,
+    )
+    department = fields.Selection(
+        selection="_selection_department",
+        required=True,
+        default=lambda self: self._default_department(),
+        tracking=True,
+        help="Department of the operator who handled the contact.",
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Operator",
+        required=True,
+        default=lambda self: self.env.user,
+        tracking=True,
+        check_company=True,
+        domain="[('share', '=', False)]",
+    )
+    date_start = fields.Datetime(string="Start", required=True, default=fields.Datetime.now, tracking=True)
+    duration = fields.Float(string="Duration (minutes)", digits=(16, 1), default=0.0)
+    date_end = fields.Datetime(
+        string="End",
+        compute="_compute_date_end",
+        inverse="_inverse_date_end",
+        store=True,
+        help="Start plus duration; changing it changes the duration.",
+    )
+    notes = fields.Html()
+    outcome_id = fields.Many2one("crm.relationship.call.outcome", ondelete="restrict", tracking=True)
+    sale_order_id = fields.Many2one(
+        "sale.order",
+        index="btree_not_null",
+        check_company=True,
+        domain="[('partner_id', 'child_of', partner_id)] if partner_id else []",
+    )
+    picking_id = fields.Many2one(
+        "stock.picking",
+        string="Delivery Note",
+        index="btree_not_null",
+        check_company=True,
+        domain="[('partner_id', 'child_of', partner_id)] if partner_id else []",
+    )
+    invoice_id = fields.Many2one(
+        "account.move",
+        index="btree_not_null",
+        check_company=True,
+        domain="[('move_type', 'in', ('out_invoice', 'out_refund')), "
+        "('commercial_partner_id', '=', partner_id)]",
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    state = fields.Selection(
+        [("open", "Open"), ("done", "Closed")],
+        string="Status",
+        required=True,
+        default="open",
+        copy=False,
+        tracking=True,
+    )
+    next_action_activity_id = fields.Many2one(
+        "mail.activity",
+        string="Next Action",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+        index="btree_not_null",
+        help="The activity planned on the customer when the call was closed.",
+    )
+    next_action_date = fields.Date(related="next_action_activity_id.date_deadline", string="Next Action Date")
+    next_action_user_id = fields.Many2one(
+        related="next_action_activity_id.user_id", string="Next Action Responsible"
+    )
+    no_followup_reason = fields.Text(
+        string="No Follow-up Reason", copy=False, tracking=True, help="Why no next action is needed."
+    )
+    partner_country_id = fields.Many2one(related="partner_id.country_id", string="Customer Country")
+    partner_category_ids = fields.Many2many(related="partner_id.category_id", string="Customer Tags")
+
+    _partner_date_idx = models.Index("(partner_id, date_start DESC)")
+    _user_date_idx = models.Index("(user_id, date_start DESC)")
+
+    @api.model
+    def _selection_department(self):
+        """The departments of the customer timeline, so calls and timeline entries match."""
+        return self.env["crm.relationship.timeline"]._fields["department"].selection
+
+    @api.model
+    def _default_channel_id(self):
+        return self.env.ref("crm_relationship.crm_relationship_call_channel_phone", raise_if_not_found=False)
+
+    @api.model
+    def _default_department(self):
+        """The department of the operator's last call, so an operator picks it once."""
+        last = self.search_fetch(
+            [("user_id", "=", self.env.uid)], ["department"], limit=1, order="date_start desc, id desc"
+        )
+        return last.department or "other"
+
+    @api.depends("contact_id")
+    def _compute_partner_id(self):
+        for call in self:
+            if call.contact_id:
+                call.partner_id = call.contact_id.commercial_partner_id
+
+    @api.depends("date_start", "duration")
+    def _compute_date_end(self):
+        for call in self:
+            call.date_end = call.date_start and call.date_start + timedelta(minutes=call.duration or 0.0)
+
+    def _inverse_date_end(self):
+        for call in self:
+            if call.date_start and call.date_end:
+                if call.date_end < call.date_start:
+                    raise ValidationError(self.env._("A call cannot end before it starts."))
+                call.duration = (call.date_end - call.date_start).total_seconds() / 60.0
+
+    @api.constrains("partner_id")
+    def _check_partner_id(self):
+        for call in self:
+            if not call.partner_id:
+                raise ValidationError(self.env._("A call must have a customer."))
+            if call.partner_id.commercial_partner_id != call.partner_id:
+                raise ValidationError(
+                    self.env._(
+                        "%(partner)s is a contact person: the customer of a call must be the company "
+                        "(%(company)s); put the person in the Contact field.",
+                        partner=call.partner_id.display_name,
+                        company=call.partner_id.commercial_partner_id.display_name,
+                    )
+                )
+
+    @api.constrains("date_start", "date_end", "duration")
+    def _check_duration(self):
+        for call in self:
+            if call.duration < 0:
+                raise ValidationError(self.env._("The duration of a call cannot be negative."))
+            if call.date_end and call.date_start and call.date_end < call.date_start:
+                raise ValidationError(self.env._("A call cannot end before it starts."))
+
+    @api.constrains("partner_id", "contact_id", "sale_order_id", "picking_id", "invoice_id")
+    def _check_documents_partner(self):
+        for call in self.sudo():
+            customer = call.partner_id
+            if call.contact_id and call.contact_id.commercial_partner_id != customer:
+                raise ValidationError(
+                    self.env._(
+                        "%(contact)s does not work for %(customer)s.",
+                        contact=call.contact_id.display_name,
+                        customer=customer.display_name,
+                    )
+                )
+            for document in (call.sale_order_id, call.picking_id, call.invoice_id):
+                if document and document.partner_id.commercial_partner_id != customer:
+                    raise ValidationError(
+                        self.env._(
+                            "%(document)s belongs to %(owner)s, not to %(customer)s, "
+                            "the customer of this call.",
+                            document=document.display_name,
+                            owner=document.partner_id.commercial_partner_id.display_name,
+                            customer=customer.display_name,
+                        )
+                    )
+
+    @api.constrains("state", "no_followup_reason")
+    def _check_next_action(self):
+        for call in self:
+            if call.state == "done" and not call.next_action_activity_id and not call.no_followup_reason:
+                raise ValidationError(
+                    self.env._(
+                        "Before closing the call '%(call)s', plan the next action or say why no follow-up is "
+                        "needed.",
+                        call=call.display_name,
+                    )
+                )
+
+    @api.onchange("partner_id")
+    def _onchange_partner_id(self):
+        if self.contact_id and self.contact_id.commercial_partner_id != self.partner_id:
+            self.contact_id = False
+
+    def action_close(self):
+        """Open the wizard asking the next planned action (or why there is none)."""
+        self.ensure_one()
+        if self.state == "done":
+            raise UserError(self.env._("This call is already closed."))
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Close Call"),
+            "res_model": "crm.relationship.call.close",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_call_id": self.id},
+        }
+
+    def action_reopen(self):
+        self.write({"state": "open"})
+
+    @api.model
+    def _get_log_call_action(self, values):
+        """Return the action opening a new call pre-filled with ``values`` (field names to values)."""
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_relationship.crm_relationship_call_action"
+        )
+        context = {f"default_{fname}": value for fname, value in values.items() if value}
+        action.update(
+            {
+                "name": self.env._("Log a Call"),
+                "views": [(self.env.ref("crm_relationship.crm_relationship_call_view_form").id, "form")],
+                "view_mode": "form",
+                "target": "current",
+                "context": context,
+            }
+        )
+        return action
+
+    @api.model
+    def _prepare_partner_call_values(self, partner):
+        """Values of a new call with ``partner`` (a company or a person); override to pre-fill more."""
+        values = {
+            "partner_id": partner.commercial_partner_id.id,
+            "contact_id": partner.id
+            if partner != partner.commercial_partner_id and partner.type == "contact"
+            else False,
+        }
+        if partner.company_id:
+            values["company_id"] = partner.company_id.id
+        return values
+
+    @api.model
+    def _get_without_next_action_domain(self):
+        """Calls of which nothing follows: neither a next action nor a reason; override to narrow."""
+        return Domain("next_action_activity_id", "=", False)

@@ -1,0 +1,37 @@
+from odoo import fields, models
+
+
+class ProductTemplate(models.Model):
+    _inherit = "product.template"
+
+    crm_register_equipment = fields.Boolean(
+        string="Register as Customer Equipment",
+        help="Deliveries of this product to a customer create customer equipment, one record per serial "
+        "number or per unit. Can also be set on the product category.",
+    )
+    crm_warranty_months = fields.Integer(
+        string="Warranty (months)",
+        help="Warranty granted on this product, counted from the delivery date of each unit. "
+        "Leave 0 to use the duration of the product category.",
+    )
+    crm_equipment_category_id = fields.Many2one(
+        "crm.relationship.equipment.category",
+        string="Equipment Category",
+        help="Category of the equipment registered for this product; "
+        "defaults to the one of the product category.",
+    )
+
+    def _is_crm_equipment(self):
+        """Whether deliveries of this product are registered as customer equipment."""
+        self.ensure_one()
+        return self.crm_register_equipment or self.categ_id.crm_register_equipment
+
+    def _get_crm_warranty_months(self):
+        """Warranty duration of this product: its own, else its category's."""
+        self.ensure_one()
+        return self.crm_warranty_months or self.categ_id._get_crm_warranty_months()
+
+    def _get_crm_equipment_category(self):
+        """Equipment category given to new equipment of this product."""
+        self.ensure_one()
+        return self.crm_equipment_category_id or self.categ_id.crm_equipment_category_id

@@ -1,0 +1,31 @@
+from odoo import models
+
+
+class StockPicking(models.Model):
+    _inherit = "stock.picking"
+
+    def _action_done(self):
+        res = super()._action_done()
+        self.env["crm.relationship.equipment"].sudo()._register_from_move_lines(self.move_line_ids)
+        return res
+
+    def _prepare_crm_call_values(self):
+        """Values of a call logged from the delivery note; override to pre-fill more."""
+        self.ensure_one()
+        values = self.env["crm.relationship.call"]._prepare_partner_call_values(self.partner_id)
+        values.update(
+            {
+                "picking_id": self.id,
+                "sale_order_id": self.sale_id.id
+                if self.sale_id.partner_id.commercial_partner_id == self.partner_id.commercial_partner_id
+                else False,
+                "company_id": self.company_id.id,
+                "department": "logistics",
+                "subject": self.env._("About %s", self.name),
+            }
+        )
+        return values
+
+    def action_crm_log_call(self):
+        self.ensure_one()
+        return self.env["crm.relationship.call"]._get_log_call_action(self._prepare_crm_call_values())

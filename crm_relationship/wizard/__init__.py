@@ -1,0 +1,3 @@
+from . import crm_relationship_call_close
+from . import crm_relationship_call_lookup
+from . import crm_relationship_equipment_register
