@@ -43,3 +43,26 @@ class TestCustomerCardTour(HttpCase):
             "crm_relationship_customer_card_tour",
             login="admin",
         )
+
+
+@tagged("post_install", "-at_install")
+class TestLogCallTour(HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customer = cls.env["res.partner"].create(
+            {"name": "Latteria Tour S.p.A.", "is_company": True, "customer_rank": 1}
+        )
+
+    def test_log_call_tour(self):
+        self.start_tour(
+            "/odoo/action-crm_relationship.res_partner_action_customer",
+            "crm_relationship_log_call_tour",
+            login="admin",
+        )
+        call = self.env["crm.relationship.call"].search([("partner_id", "=", self.customer.id)])
+        self.assertEqual(call.subject, "Richiesta offerta caldaia")
+        self.assertEqual(call.state, "done")
+        activity = self.customer.activity_ids
+        self.assertEqual(activity.summary, "Inviare offerta CX-24")
+        self.assertEqual(call.next_action_activity_id, activity)
