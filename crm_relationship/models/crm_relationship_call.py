@@ -106,6 +106,12 @@ class CrmRelationshipCall(models.Model):
         domain="[('move_type', 'in', ('out_invoice', 'out_refund')), "
         "('commercial_partner_id', '=', partner_id)]",
     )
+    equipment_id = fields.Many2one(
+        "crm.relationship.equipment",
+        index="btree_not_null",
+        check_company=True,
+        domain="[('partner_id', '=', partner_id)] if partner_id else []",
+    )
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
     )
@@ -197,7 +203,7 @@ class CrmRelationshipCall(models.Model):
             if call.date_end and call.date_start and call.date_end < call.date_start:
                 raise ValidationError(self.env._("A call cannot end before it starts."))
 
-    @api.constrains("partner_id", "contact_id", "sale_order_id", "picking_id", "invoice_id")
+    @api.constrains("partner_id", "contact_id", "sale_order_id", "picking_id", "invoice_id", "equipment_id")
     def _check_documents_partner(self):
         for call in self.sudo():
             customer = call.partner_id
@@ -209,7 +215,7 @@ class CrmRelationshipCall(models.Model):
                         customer=customer.display_name,
                     )
                 )
-            for document in (call.sale_order_id, call.picking_id, call.invoice_id):
+            for document in (call.sale_order_id, call.picking_id, call.invoice_id, call.equipment_id):
                 if document and document.partner_id.commercial_partner_id != customer:
                     raise ValidationError(
                         self.env._(
@@ -272,6 +278,15 @@ class CrmRelationshipCall(models.Model):
             }
         )
         return action
+
+    @api.model
+    def _prepare_equipment_call_values(self, equipment):
+        """Values of a new call about ``equipment``; override to pre-fill more."""
+        return {
+            "partner_id": equipment.partner_id.id,
+            "equipment_id": equipment.id,
+            "subject": equipment.display_name,
+        }
 
     @api.model
     def _prepare_partner_call_values(self, partner):

@@ -152,6 +152,7 @@ class CrmRelationshipEquipment(models.Model):
         "crm.relationship.equipment.category", index="btree_not_null", check_company=True
     )
     properties = fields.Properties(definition="category_id.properties_definition", copy=True)
+    call_ids = fields.One2many("crm.relationship.call", "equipment_id", string="Calls")
 
     _lot_company_uniq = models.UniqueIndex(
         "(lot_id, company_id) WHERE lot_id IS NOT NULL AND active AND product_tracking = 'serial'",
@@ -606,3 +607,9 @@ class CrmRelationshipEquipment(models.Model):
         if date_from:
             domain &= Domain("date", ">=", date_from)
         return self.env["stock.move.line"].search(domain, order="date, id")
+
+    def action_crm_log_call(self):
+        """Open a new call about this unit, pre-filled with its customer."""
+        self.ensure_one()
+        Call = self.env["crm.relationship.call"]
+        return Call._get_log_call_action(Call._prepare_equipment_call_values(self))

@@ -133,6 +133,34 @@ class TestCrmRelationshipCall(CrmRelationshipCase):
             call.sale_order_id = order
         self.assertFalse(call.sale_order_id)
 
+    def test_equipment_of_another_customer(self):
+        equipment = self.env["crm.relationship.equipment"].create(
+            {
+                "partner_id": self.other_customer.id,
+                "product_id": self.env["product.product"].create({"name": "Pompa di calore"}).id,
+            }
+        )
+        self._assert_rejected({"partner_id": self.customer.id, "equipment_id": equipment.id}, "belongs to")
+
+    def test_log_call_from_equipment(self):
+        product = self.env["product.product"].create({"name": "Caldaia murale"})
+        equipment = (
+            self.env["crm.relationship.equipment"]
+            .with_user(self.rel_user)
+            .create({"partner_id": self.customer.id, "product_id": product.id, "serial_number": "CM-0001"})
+        )
+        action = equipment.action_crm_log_call()
+        self.assertEqual(action["res_model"], "crm.relationship.call")
+        call = (
+            self.env["crm.relationship.call"]
+            .with_user(self.rel_user)
+            .with_context(**action["context"])
+            .create({"subject": "Rumore dalla caldaia"})
+        )
+        self.assertEqual(call.partner_id, self.customer)
+        self.assertEqual(call.equipment_id, equipment)
+        self.assertEqual(equipment.call_ids, call)
+
     def test_documents_of_a_contact_are_accepted(self):
         order = self._create_order(self.contact)
         call = self._create_call(
