@@ -10,4 +10,12 @@ from . import crm_relationship_equipment
 from . import product_category
 from . import product_template
 from . import stock_lot
+from . import res_company
+from . import res_config_settings
+from . import crm_relationship_defect_category
+from . import crm_relationship_defect_route
+from . import crm_relationship_defect
+from . import crm_relationship_rfm_segment
+from . import crm_relationship_event_rule
+from . import crm_relationship_event_log
 from . import crm_relationship_timeline

@@ -139,6 +139,15 @@ class CrmRelationshipCall(models.Model):
     no_followup_reason = fields.Text(
         string="No Follow-up Reason", copy=False, tracking=True, help="Why no next action is needed."
     )
+    defect_id = fields.Many2one(
+        "crm.relationship.defect",
+        string="Defect Report",
+        index="btree_not_null",
+        copy=False,
+        check_company=True,
+        help="The defect report this call is about: the one it opened, or the recall it belongs to.",
+    )
+    is_defect_reported = fields.Boolean(string="Defect Reported", compute="_compute_is_defect_reported")
     partner_country_id = fields.Many2one(related="partner_id.country_id", string="Customer Country")
     partner_category_ids = fields.Many2many(related="partner_id.category_id", string="Customer Tags")
 
@@ -167,6 +176,14 @@ class CrmRelationshipCall(models.Model):
         for call in self:
             if call.contact_id:
                 call.partner_id = call.contact_id.commercial_partner_id
+
+    @api.depends("outcome_id")
+    def _compute_is_defect_reported(self):
+        outcome = self.env.ref(
+            "crm_relationship.crm_relationship_call_outcome_defect", raise_if_not_found=False
+        )
+        for call in self:
+            call.is_defect_reported = bool(outcome) and call.outcome_id == outcome
 
     @api.depends("date_start", "duration")
     def _compute_date_end(self):
@@ -260,6 +277,21 @@ class CrmRelationshipCall(models.Model):
 
     def action_reopen(self):
         self.write({"state": "open"})
+
+    def action_report_defect(self):
+        """Open the defect report of this call, or a new one pre-filled from the call."""
+        self.ensure_one()
+        Defect = self.env["crm.relationship.defect"]
+        if self.defect_id:
+            return {
+                "type": "ir.actions.act_window",
+                "res_model": "crm.relationship.defect",
+                "res_id": self.defect_id.id,
+                "view_mode": "form",
+                "views": [(False, "form")],
+                "target": "current",
+            }
+        return Defect._get_report_defect_action(Defect._prepare_call_defect_values(self))
 
     @api.model
     def _get_log_call_action(self, values):

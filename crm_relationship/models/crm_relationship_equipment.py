@@ -6,7 +6,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.fields import Domain
-from odoo.tools import float_round
+from odoo.tools import SQL, float_round
 
 WARRANTY_EXPIRING_DAYS = 30
 
@@ -153,6 +153,7 @@ class CrmRelationshipEquipment(models.Model):
     )
     properties = fields.Properties(definition="category_id.properties_definition", copy=True)
     call_ids = fields.One2many("crm.relationship.call", "equipment_id", string="Calls")
+    defect_ids = fields.One2many("crm.relationship.defect", "equipment_id", string="Defect Reports")
 
     _lot_company_uniq = models.UniqueIndex(
         "(lot_id, company_id) WHERE lot_id IS NOT NULL AND active AND product_tracking = 'serial'",
@@ -613,3 +614,27 @@ class CrmRelationshipEquipment(models.Model):
         self.ensure_one()
         Call = self.env["crm.relationship.call"]
         return Call._get_log_call_action(Call._prepare_equipment_call_values(self))
+
+    def action_crm_report_defect(self):
+        """Open a new defect report about this unit, pre-filled with its customer, product and serial."""
+        self.ensure_one()
+        Defect = self.env["crm.relationship.defect"]
+        return Defect._get_report_defect_action(Defect._prepare_equipment_defect_values(self))
+
+    @api.model
+    def _crm_lookup_serial(self, serial):
+        """Equipment the user may read whose serial number is exactly ``serial``.
+
+        The call center looks serial numbers up while the customer is on the
+        phone. The query is the one of ``search([])`` (record rules, archived
+        units left out) plus an exact match on the indexed column, without the
+        generic domain processing of ``search()``: one indexed query.
+        """
+        serial = (serial or "").strip()
+        if not serial:
+            return self.browse()
+        self.flush_model(["serial_number", "active", "company_id", "partner_id"])
+        query = self._search([])
+        query.add_where(SQL("%s = %s", SQL.identifier(query.table, "serial_number"), serial))
+        self.env.cr.execute(query.select())
+        return self.browse([row[0] for row in self.env.cr.fetchall()])

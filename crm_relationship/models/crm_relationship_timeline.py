@@ -115,6 +115,7 @@ class CrmRelationshipTimeline(models.Model):
             "mail.message": "message_type",
             "crm.relationship.call": "state",
             "crm.relationship.equipment": "state",
+            "crm.relationship.defect": "state",
         }
 
     def _compute_state_label(self):
@@ -145,6 +146,9 @@ class CrmRelationshipTimeline(models.Model):
             "crm.relationship.equipment": lambda ids: SQL(
                 "SELECT id FROM crm_relationship_equipment WHERE product_id = ANY(%s)", ids
             ),
+            "crm.relationship.defect": lambda ids: SQL(
+                "SELECT id FROM crm_relationship_defect WHERE product_id = ANY(%s)", ids
+            ),
         }
 
     @api.model
@@ -169,6 +173,12 @@ class CrmRelationshipTimeline(models.Model):
             ),
             "crm.relationship.equipment": lambda pattern: SQL(
                 "SELECT id FROM crm_relationship_equipment WHERE serial_number ILIKE %s", pattern
+            ),
+            "crm.relationship.defect": lambda pattern: SQL(
+                """SELECT defect.id FROM crm_relationship_defect defect
+                     JOIN stock_lot lot ON lot.id = defect.lot_id
+                    WHERE lot.name ILIKE %s""",
+                pattern,
             ),
         }
 
@@ -359,6 +369,7 @@ class CrmRelationshipTimeline(models.Model):
             self._get_message_source(),
             self._get_call_source(),
             self._get_equipment_source(),
+            self._get_defect_source(),
         ]
 
     @api.model
@@ -507,6 +518,40 @@ class CrmRelationshipTimeline(models.Model):
             state="eq.state",
             is_alert="eq.state = 'under_repair'",
         )
+
+    @api.model
+    def _get_defect_source(self):
+        return self._branch(
+            8,
+            "FROM crm_relationship_defect defect",
+            date="defect.date_reported",
+            entry_type="'defect'",
+            department="'production'",
+            name="defect.name",
+            res_model="'crm.relationship.defect'",
+            res_id="defect.id",
+            partner_id="COALESCE(defect.contact_id, defect.partner_id)",
+            commercial_partner_id="defect.partner_id",
+            company_id="defect.company_id",
+            user_id="COALESCE(defect.user_production_id, defect.user_call_center_id)",
+            state="defect.state",
+            is_alert="defect.state IN ('new', 'confirmed', 'analysis')",
+        )
+
+    def _summarize_crm_relationship_defect(self, ids):
+        Defect = self.env["crm.relationship.defect"]
+        severities = dict(Defect._fields["severity"]._description_selection(self.env))
+        warranty = dict(Defect._fields["warranty_state"]._description_selection(self.env))
+        result = {}
+        for defect in Defect.sudo().browse(ids):
+            parts = [
+                severities.get(defect.severity),
+                defect.category_id.name,
+                defect.lot_id.name,
+                warranty.get(defect.warranty_state),
+            ]
+            result[defect.id] = " · ".join(part for part in parts if part)
+        return result
 
     def _summarize_crm_relationship_call(self, ids):
         directions = dict(

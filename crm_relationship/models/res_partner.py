@@ -6,7 +6,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.fields import Domain
-from odoo.tools import SQL
+from odoo.tools import SQL, date_utils
 
 TIMELINE_CARD_LIMIT = 10
 # Calling codes whose national numbers keep their leading 0 after the code
@@ -70,7 +70,9 @@ class ResPartner(models.Model):
     )
     crm_last_payment_date = fields.Date(string="Last Payment", compute="_compute_crm_card_figures")
     # Contacts and next action
-    crm_last_contact_date = fields.Datetime(string="Last Contact", compute="_compute_crm_card_figures")
+    crm_last_contact_date = fields.Datetime(
+        string="Last Contact", compute="_compute_crm_card_figures", search="_search_crm_last_contact_date"
+    )
     crm_next_action_date = fields.Date(string="Next Action Due", compute="_compute_crm_next_action")
     crm_next_action_user_id = fields.Many2one(
         "res.users", string="Next Action By", compute="_compute_crm_next_action"
@@ -146,6 +148,90 @@ class ResPartner(models.Model):
         compute="_compute_crm_equipment_counts",
         groups="crm_relationship.crm_relationship_group_user",
         help="Units in service or under repair whose warranty has not ended.",
+    )
+
+    # RFM segmentation, stored by crm.relationship.rfm.segment._recompute_rfm()
+    crm_rfm_recency = fields.Integer(
+        string="Recency Score",
+        readonly=True,
+        copy=False,
+        aggregator="avg",
+        help="From 1 (the fifth of the customers who bought longest ago) to 5 (who bought most recently).",
+    )
+    crm_rfm_frequency = fields.Integer(
+        string="Frequency Score",
+        readonly=True,
+        copy=False,
+        aggregator="avg",
+        help="From 1 (the fifth of the customers with the fewest invoices) to 5 (with the most).",
+    )
+    crm_rfm_monetary = fields.Integer(
+        string="Monetary Score",
+        readonly=True,
+        copy=False,
+        aggregator="avg",
+        help="From 1 (the fifth of the customers invoiced the least, net of credit notes) to 5 (the most).",
+    )
+    crm_rfm_score = fields.Integer(
+        string="RFM Score",
+        readonly=True,
+        copy=False,
+        aggregator="avg",
+        help="Recency + frequency + monetary scores, from 3 to 15.",
+    )
+    crm_segment_id = fields.Many2one(
+        "crm.relationship.rfm.segment",
+        string="Segment",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+    )
+
+    # Profitability and customer events
+    crm_margin_this_year = fields.Monetary(
+        string="Margin This Year",
+        currency_field="crm_currency_id",
+        compute="_compute_crm_profitability",
+        groups="crm_relationship.crm_relationship_group_user",
+        help="Untaxed invoiced amount net of credit notes minus the cost of the products, this year.",
+    )
+    crm_cost_to_serve_this_year = fields.Monetary(
+        string="Cost to Serve This Year",
+        currency_field="crm_currency_id",
+        compute="_compute_crm_profitability",
+        groups="crm_relationship.crm_relationship_group_user",
+        help="Call minutes at the hourly cost plus defects handled under warranty, this year.",
+    )
+    crm_payment_delay = fields.Float(
+        string="Average Payment Delay (days)",
+        digits=(16, 1),
+        compute="_compute_crm_profitability",
+        groups="crm_relationship.crm_relationship_group_user",
+        help="Days from the invoice date to the payment, over the paid invoices of the last 12 months.",
+    )
+    crm_event_log_ids = fields.One2many(
+        "crm.relationship.event.log",
+        "partner_id",
+        string="Customer Events",
+        groups="crm_relationship.crm_relationship_group_user",
+    )
+    crm_event_count = fields.Integer(
+        string="Events",
+        compute="_compute_crm_event_count",
+        groups="crm_relationship.crm_relationship_group_user",
+    )
+
+    # Defect reports
+    crm_defect_count = fields.Integer(
+        string="Defect Reports",
+        compute="_compute_crm_defect_counts",
+        help="Defect reports of the customer, in the companies active for the user.",
+    )
+    crm_defect_open_count = fields.Integer(
+        string="Open Defect Reports",
+        compute="_compute_crm_defect_counts",
+        help="Defect reports of the customer not yet resolved, closed or rejected.",
     )
 
     # CARD-FIELDS-ANCHOR: capabilities add their card fields above this line
@@ -349,6 +435,94 @@ class ResPartner(models.Model):
             count, in_warranty = figures.get(partner.commercial_partner_id, (0, 0))
             partner.crm_equipment_count = count
             partner.crm_equipment_warranty_count = in_warranty
+
+    def _search_crm_last_contact_date(self, operator, value):
+        """Customers by the date of their last call or message, as on the card."""
+        Timeline = self.env["crm.relationship.timeline"].sudo()
+        domain = (
+            Domain("entry_type", "in", self._crm_contact_entry_types())
+            & (Domain("company_id", "in", self.env.companies.ids) | Domain("company_id", "=", False))
+            & Domain("commercial_partner_id", "!=", False)
+        )
+        if operator in ("in", "not in"):
+            if set(value) != {False}:
+                return NotImplemented
+            contacted = [partner.id for (partner,) in Timeline._read_group(domain, ["commercial_partner_id"])]
+            contacted_domain = Domain("commercial_partner_id", "in", contacted)
+            return ~contacted_domain if operator == "in" else contacted_domain
+        if operator not in ("<", "<=", ">", ">="):
+            return NotImplemented
+        if isinstance(value, str):
+            value = date_utils.parse_date(value, self.env)
+        partner_ids = [
+            partner.id
+            for (partner,) in Timeline._read_group(
+                domain, ["commercial_partner_id"], having=[("date:max", operator, value)]
+            )
+        ]
+        return Domain("commercial_partner_id", "in", partner_ids)
+
+    @api.depends_context("company", "allowed_company_ids")
+    def _compute_crm_profitability(self):
+        figures = self.commercial_partner_id._crm_get_profitability_figures()
+        for partner in self:
+            values = figures.get(partner.commercial_partner_id.id, {})
+            partner.crm_margin_this_year = values.get("margin", 0.0)
+            partner.crm_cost_to_serve_this_year = values.get("cost_to_serve", 0.0)
+            partner.crm_payment_delay = values.get("payment_delay", 0.0)
+
+    def _crm_get_profitability_figures(self):
+        """Return ``{commercial partner id: {"margin", "cost_to_serve", "payment_delay"}}``
+        from the profitability analysis, so the card and the analysis always agree."""
+        if not self:
+            return {}
+        Report = self.env["crm.relationship.profitability.report"].sudo()
+        today = fields.Date.context_today(self)
+        base = Domain("partner_id", "in", self.ids) & Domain("company_id", "in", self.env.companies.ids)
+        figures = defaultdict(dict)
+        for partner, margin, cost_to_serve in Report._read_group(
+            base & Domain("date", ">=", date(today.year, 1, 1)),
+            ["partner_id"],
+            ["margin:sum", "cost_to_serve:sum"],
+        ):
+            figures[partner.id].update(margin=margin, cost_to_serve=cost_to_serve)
+        for partner, delay in Report._read_group(
+            base & Domain("date", ">=", today - relativedelta(months=12)),
+            ["partner_id"],
+            ["payment_delay:avg"],
+        ):
+            figures[partner.id]["payment_delay"] = delay or 0.0
+        return figures
+
+    def _compute_crm_event_count(self):
+        counts = dict(
+            self.env["crm.relationship.event.log"]._read_group(
+                Domain("partner_id", "in", self.commercial_partner_id.ids), ["partner_id"], ["__count"]
+            )
+        )
+        for partner in self:
+            partner.crm_event_count = counts.get(partner.commercial_partner_id, 0)
+
+    @api.depends_context("company", "allowed_company_ids")
+    def _compute_crm_defect_counts(self):
+        """Counted with ``sudo()``: the card and the quotation banner show them
+        to users who cannot open the reports."""
+        Defect = self.env["crm.relationship.defect"].sudo()
+        open_states = Defect._get_open_states()
+        counts = defaultdict(lambda: [0, 0])
+        for customer, state, count in Defect._read_group(
+            Domain("partner_id", "in", self.commercial_partner_id.ids)
+            & Domain("company_id", "in", self.env.companies.ids),
+            ["partner_id", "state"],
+            ["__count"],
+        ):
+            counts[customer.id][0] += count
+            if state in open_states:
+                counts[customer.id][1] += count
+        for partner in self:
+            total, open_count = counts.get(partner.commercial_partner_id.id, (0, 0))
+            partner.crm_defect_count = total
+            partner.crm_defect_open_count = open_count
 
     # CARD-COMPUTE-ANCHOR: capabilities add their compute methods above this line
 
@@ -615,6 +789,12 @@ class ResPartner(models.Model):
                 )
             if not partner.crm_has_next_action:
                 alerts[partner.id].append(self.env._("No next action is planned with this customer."))
+            if partner.crm_defect_open_count:
+                alerts[partner.id].append(
+                    self.env._("%s open defect reports.", partner.crm_defect_open_count)
+                    if partner.crm_defect_open_count > 1
+                    else self.env._("1 open defect report.")
+                )
         return alerts
 
     # ------------------------------------------------------------------
@@ -716,5 +896,48 @@ class ResPartner(models.Model):
             "search_default_in_service": 1,
         }
         return action
+
+    def action_view_crm_event_logs(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_relationship.crm_relationship_event_log_action"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"create": False}
+        return action
+
+    def action_view_crm_profitability(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_relationship.crm_relationship_profitability_report_action"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"pivot_row_groupby": ["date:year"], "pivot_column_groupby": ["source"]}
+        action["display_name"] = self.env._("Profitability of %s", self.commercial_partner_id.display_name)
+        return action
+
+    def action_view_crm_defects(self):
+        self.ensure_one()
+        customer = self.commercial_partner_id
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_relationship.crm_relationship_defect_action"
+        )
+        action["domain"] = [("partner_id", "=", customer.id)]
+        action["context"] = {
+            "default_partner_id": customer.id,
+            "default_contact_id": self.id if self != customer else False,
+        }
+        return action
+
+    def action_crm_report_defect(self):
+        self.ensure_one()
+        Defect = self.env["crm.relationship.defect"]
+        customer = self.commercial_partner_id
+        return Defect._get_report_defect_action(
+            {
+                "partner_id": customer.id,
+                "contact_id": self.id if self != customer else False,
+            }
+        )
 
     # CARD-ACTIONS-ANCHOR: capabilities add their actions above this line

@@ -5,6 +5,12 @@ class StockPicking(models.Model):
     _inherit = "stock.picking"
 
     def _action_done(self):
+        """Register the customer equipment delivered or returned by these pickings.
+
+        Registration is a consequence of validating the picking, whoever does
+        it: a warehouse user without Customer Relationship rights still feeds
+        the registry, hence ``sudo()`` on the registration only.
+        """
         res = super()._action_done()
         self.env["crm.relationship.equipment"].sudo()._register_from_move_lines(self.move_line_ids)
         return res

@@ -7,3 +7,12 @@ from . import test_crm_relationship_call_lookup
 from . import test_crm_relationship_call_security
 from . import test_crm_relationship_tour
 from . import test_crm_relationship_equipment
+from . import test_crm_relationship_rfm
+from . import test_crm_relationship_event_rule
+from . import test_crm_relationship_profitability
+from . import test_crm_relationship_staff_performance
+from . import test_crm_relationship_dashboard
+from . import test_crm_relationship_defect
+from . import test_crm_relationship_defect_mail
+from . import test_crm_relationship_defect_routing
+from . import test_crm_relationship_defect_traceability

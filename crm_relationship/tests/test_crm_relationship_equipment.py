@@ -315,6 +315,21 @@ class TestCrmRelationshipEquipment(EquipmentCase):
         self.assertEqual(len(self.Equipment.search([("serial_number", "ilike", "30-00")])), 2)
         self.assertEqual(len(self.Equipment.search([("site_id", "=", self.site.id)])), 2)
 
+    def test_serial_lookup_wizard(self):
+        order = self._create_order([(self.boiler, 2)])
+        self._validate(order.picking_ids, lots=self.lots[1:3])
+        units = self.Equipment.search([("lot_id", "in", self.lots[1:3].ids)])
+        Lookup = self.env["crm.relationship.equipment.lookup"].with_user(self.rel_user)
+        exact = Lookup.create({"serial_number": " X30-002 "}).action_find()
+        self.assertEqual(exact["res_id"], units.filtered(lambda u: u.lot_id == self.lots[1]).id)
+        self.assertEqual(exact["res_model"], "crm.relationship.equipment")
+        partial = Lookup.create({"serial_number": "30-00"}).action_find()
+        self.assertEqual(self.Equipment.search(partial["domain"]), units)
+        with self._assert_raises_message(UserError, "No equipment has a serial number matching"):
+            Lookup.create({"serial_number": "ZZ-404"}).action_find()
+        units.filtered(lambda u: u.lot_id == self.lots[1]).action_archive()
+        self.assertFalse(self.Equipment._crm_lookup_serial("X30-002"), "archived units are not found")
+
     def test_parent_move_cascades_to_components(self):
         main = self.Equipment.create(
             {"partner_id": self.customer.id, "site_id": self.site.id, "product_id": self.boiler.id}
@@ -413,6 +428,7 @@ class TestCrmRelationshipEquipmentAccess(EquipmentCase):
         )
         visible = self.Equipment.with_user(self.rel_user).search([("serial_number", "=", "X30-001")])
         self.assertEqual(visible, unit_a, "the equipment of another company is invisible")
+        self.assertEqual(self.Equipment.with_user(self.rel_user)._crm_lookup_serial("X30-001"), unit_a)
         self.rel_user.write({"company_ids": [fields.Command.link(company_b.id)]})
         visible = (
             self.Equipment.with_user(self.rel_user)

@@ -1,0 +1,279 @@
+#!/usr/bin/env python3
+"""Defect recall benchmark for crm_relationship.
+
+Usage (from the repository root, on a database where crm_relationship is installed):
+
+    python3 bench/bench_defect_recall.py --db defect_bench
+
+1. Seeds (once, committed) a lot-tracked product and two lots: one shipped to
+   20 customers, one shipped to 2,000 customers. One delivery (and its
+   registered equipment) is validated through the ORM; the other customers,
+   deliveries, move lines and equipment are cloned from it through SQL.
+2. For each lot, reports a defect of the first customer and measures, with a
+   cold ORM cache, ``_get_affected_customers()`` (time and SQL queries), then
+   queues the recall e-mails (``_queue_recall_mails``) and plans the recall
+   calls (``_create_recall_calls``); both are rolled back.
+3. Prints the figures of the 20-customer and of the 2,000-customer lot side by
+   side: the number of queries does not grow with the number of customers.
+"""
+
+import argparse
+import time
+
+import odoo
+from odoo.fields import Command
+from odoo.modules.registry import Registry
+from odoo.tools import SQL
+
+BENCH_PRODUCT = "Bench Recall Boiler"
+LOTS = (("BENCH-RECALL-20", 20), ("BENCH-RECALL-2000", 2_000))
+
+
+def clone_rows(cr, table, template_id, mapping_sql, overrides):
+    """Insert copies of row ``template_id`` of ``table``, one per row of ``mapping_sql``.
+
+    ``overrides`` maps column names to SQL expressions on the mapping row ``m``.
+    """
+    pairs = SQL(", ").join(SQL("%s, %s", name, SQL(expr)) for name, expr in overrides.items())
+    cr.execute(
+        SQL(
+            """INSERT INTO %(table)s
+               SELECT (jsonb_populate_record(NULL::%(table)s, to_jsonb(t) || jsonb_build_object(%(pairs)s))).*
+                 FROM %(table)s t, (%(mapping)s) m
+                WHERE t.id = %(template)s""",
+            table=SQL.identifier(table),
+            pairs=pairs,
+            mapping=mapping_sql,
+            template=template_id,
+        )
+    )
+
+
+def seed(env):
+    cr = env.cr
+    Product = env["product.product"]
+    product = Product.search([("name", "=", BENCH_PRODUCT)], limit=1)
+    if product:
+        print(f"Seed: bench lots already present ({', '.join(name for name, _n in LOTS)})")
+        return product
+    started = time.perf_counter()
+    product = Product.create(
+        {
+            "name": BENCH_PRODUCT,
+            "is_storable": True,
+            "tracking": "lot",
+            "crm_register_equipment": True,
+            "crm_warranty_months": 24,
+        }
+    )
+    warehouse = env["stock.warehouse"].search([("company_id", "=", env.company.id)], limit=1)
+    for lot_name, count in LOTS:
+        lot = env["stock.lot"].create({"name": lot_name, "product_id": product.id})
+        env["stock.quant"]._update_available_quantity(product, warehouse.lot_stock_id, count, lot_id=lot)
+        template = env["res.partner"].create(
+            {
+                "name": f"{lot_name} customer 0",
+                "is_company": True,
+                "email": f"c0@{lot_name.lower()}.example.com",
+            }
+        )
+        picking = env["stock.picking"].create(
+            {
+                "picking_type_id": warehouse.out_type_id.id,
+                "partner_id": template.id,
+                "location_id": warehouse.lot_stock_id.id,
+                "location_dest_id": env.ref("stock.stock_location_customers").id,
+                "move_ids": [
+                    Command.create(
+                        {
+                            "product_id": product.id,
+                            "product_uom_qty": 1,
+                            "location_id": warehouse.lot_stock_id.id,
+                            "location_dest_id": env.ref("stock.stock_location_customers").id,
+                        }
+                    )
+                ],
+            }
+        )
+        picking.action_confirm()
+        picking.action_assign()
+        picking.move_ids.move_line_ids.write({"lot_id": lot.id, "quantity": 1})
+        picking.move_ids.picked = True
+        picking.with_context(skip_sms=True, skip_backorder=True).button_validate()
+        move = picking.move_ids
+        move_line = move.move_line_ids
+        equipment = env["crm.relationship.equipment"].search([("move_line_id", "=", move_line.id)])
+        assert equipment, "the delivery registers the equipment"
+        env.flush_all()
+        others = count - 1
+        cr.execute(
+            SQL(
+                """CREATE TEMP TABLE bench_map ON COMMIT DROP AS
+                   SELECT n, nextval('res_partner_id_seq') AS partner_id,
+                          nextval('stock_picking_id_seq') AS picking_id,
+                          nextval('stock_move_id_seq') AS move_id,
+                          nextval('stock_move_line_id_seq') AS move_line_id,
+                          nextval('crm_relationship_equipment_id_seq') AS equipment_id
+                     FROM generate_series(1, %s) AS n""",
+                others,
+            )
+        )
+        mapping = SQL("SELECT * FROM bench_map")
+        clone_rows(
+            cr,
+            "res_partner",
+            template.id,
+            mapping,
+            {
+                "id": "m.partner_id",
+                "commercial_partner_id": "m.partner_id",
+                "name": f"'{lot_name} customer ' || m.n",
+                "complete_name": f"'{lot_name} customer ' || m.n",
+                "email": f"'c' || m.n || '@{lot_name.lower()}.example.com'",
+                "email_normalized": f"'c' || m.n || '@{lot_name.lower()}.example.com'",
+            },
+        )
+        clone_rows(
+            cr,
+            "stock_picking",
+            picking.id,
+            mapping,
+            {"id": "m.picking_id", "partner_id": "m.partner_id", "name": f"'{picking.name}-' || m.n"},
+        )
+        clone_rows(
+            cr,
+            "stock_move",
+            move.id,
+            mapping,
+            {"id": "m.move_id", "picking_id": "m.picking_id", "partner_id": "m.partner_id"},
+        )
+        clone_rows(
+            cr,
+            "stock_move_line",
+            move_line.id,
+            mapping,
+            {"id": "m.move_line_id", "picking_id": "m.picking_id", "move_id": "m.move_id"},
+        )
+        clone_rows(
+            cr,
+            "crm_relationship_equipment",
+            equipment.id,
+            mapping,
+            {
+                "id": "m.equipment_id",
+                "partner_id": "m.partner_id",
+                "site_id": "m.partner_id",
+                "picking_id": "m.picking_id",
+                "move_line_id": "m.move_line_id",
+            },
+        )
+        cr.execute("DROP TABLE bench_map")
+    env.invalidate_all()
+    cr.commit()
+    print(
+        f"Seed: lots shipped to {' and '.join(f'{n:,}' for _l, n in LOTS)} customers in "
+        f"{time.perf_counter() - started:.1f}s"
+    )
+    return product
+
+
+def measure(env, func):
+    """Run ``func`` with a cold ORM cache; return (result, seconds, queries)."""
+    env.flush_all()
+    env.invalidate_all()
+    count_before = env.cr.sql_log_count
+    started = time.perf_counter()
+    result = func()
+    env.flush_all()
+    return result, time.perf_counter() - started, env.cr.sql_log_count - count_before
+
+
+def bench_lot(env, product, lot_name):
+    lot = env["stock.lot"].search([("name", "=", lot_name), ("product_id", "=", product.id)])
+    first = env["res.partner"].search([("name", "=", f"{lot_name} customer 0")], limit=1)
+    defect = env["crm.relationship.defect"].create(
+        {
+            "partner_id": first.id,
+            "product_id": product.id,
+            "lot_id": lot.id,
+            "severity": "high",
+            "description": "<p>Bench: burner fails at ignition.</p>",
+        }
+    )
+    defect.action_confirm()
+    defect._get_affected_customers()  # warm the environment (companies, registry caches)
+    (customers, equipment), affected_s, affected_q = measure(env, defect._get_affected_customers)
+    template = env.ref("crm_relationship.crm_relationship_defect_mail_template_recall")
+    with env.cr.savepoint(flush=False) as savepoint:
+        mails, mail_s, mail_q = measure(env, lambda: defect._queue_recall_mails(customers, template))
+        savepoint.rollback()
+    with env.cr.savepoint(flush=False) as savepoint:
+        calls, call_s, call_q = measure(env, lambda: defect._create_recall_calls(customers))
+        savepoint.rollback()
+    return {
+        "customers": len(customers),
+        "equipment": len(equipment),
+        "affected": (affected_s, affected_q),
+        "mails": (len(mails), mail_s, mail_q),
+        "calls": (len(calls), call_s, call_q),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", default="defect_bench")
+    parser.add_argument("--config", default=".state/odoo.conf")
+    args = parser.parse_args()
+
+    odoo.tools.config.parse_config(["-c", args.config, "-d", args.db, "--log-level=warn"])
+    registry = Registry(args.db)
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        if "crm.relationship.defect" not in env:
+            raise SystemExit(f"crm_relationship is not installed in {args.db}")
+        product = seed(env)
+        admin = env.ref("base.user_admin")
+        user_env = odoo.api.Environment(
+            cr, admin.id, {"lang": "en_US", "tz": "Europe/Rome", "mail_create_nolog": True}
+        )
+        bridge = (
+            "with crm_relationship_mrp" if "production_ids" in env["crm.relationship.defect"] else "core only"
+        )
+        print(f"Affected customers and recall ({bridge}), cold ORM cache, rolled back:")
+        header = (
+            f"{'lot shipped to':>16} | {'affected: ms':>12} {'queries':>7} | "
+            f"{'queue mails: ms':>15} {'queries':>7} | {'plan calls: ms':>14} {'queries':>7}"
+        )
+        print(header)
+        print("-" * len(header))
+        results = {}
+        for lot_name, count in LOTS:
+            res = bench_lot(user_env, product.with_env(user_env), lot_name)
+            results[count] = res
+            print(
+                f"{count:>7,} customers | {res['affected'][0] * 1000:>12.1f} {res['affected'][1]:>7} | "
+                f"{res['mails'][1] * 1000:>15.1f} {res['mails'][2]:>7} | "
+                f"{res['calls'][1] * 1000:>14.1f} {res['calls'][2]:>7}"
+            )
+            assert res["customers"] == count - 1, res
+            assert res["mails"][0] == count - 1 and res["calls"][0] == count - 1, res
+        small, large = results[LOTS[0][1]], results[LOTS[1][1]]
+        extra_customers = LOTS[1][1] - LOTS[0][1]
+        for label, key, index in (
+            ("affected customers", "affected", 1),
+            ("queued e-mails", "mails", 2),
+            ("recall calls", "calls", 2),
+        ):
+            extra = large[key][index] - small[key][index]
+            per_customer = extra / extra_customers
+            verdict = "no query per customer" if per_customer < 0.05 else "QUERIES GROW PER CUSTOMER"
+            print(
+                f"Queries for {label}: {small[key][index]} for {LOTS[0][1] - 1} customers, "
+                f"{large[key][index]} for {LOTS[1][1] - 1:,} customers: {per_customer:.3f} per extra customer "
+                f"({verdict}; the ORM reads and inserts in batches of 1,000)"
+            )
+        cr.rollback()
+
+
+if __name__ == "__main__":
+    main()

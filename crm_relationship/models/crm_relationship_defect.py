@@ -1,0 +1,1008 @@
+import re
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Command, Domain
+from odoo.tools import SQL, is_html_empty
+
+from .crm_relationship_defect_route import ROUTED_DEPARTMENTS, SEVERITIES
+
+DEADLINE_DAYS = {"low": 30, "normal": 10, "high": 5, "critical": 2}
+OPEN_STATES = ("new", "confirmed", "analysis")
+SECONDS_PER_DAY = 86400.0
+
+
+class CrmRelationshipDefect(models.Model):
+    """A defect of a product reported by a customer, followed until it is closed.
+
+    The report connects the departments involved in solving it: on
+    confirmation, the people routed by :meth:`_get_routed_recipients` (routing
+    rules, or the defaults) follow the report and get a templated e-mail in
+    their language; every later status change notifies the followers, and
+    replies to those e-mails come back to the report through its alias.
+
+    From the serial/lot number, :meth:`_get_affected_customers` finds the
+    other customers who received units of the same lot (and, with
+    ``crm_relationship_mrp``, of the same production batch or with the same
+    component lot), so they can be called or notified in bulk.
+    """
+
+    _name = "crm.relationship.defect"
+    _description = "Defect Report"
+    _inherit = ("mail.thread", "mail.activity.mixin", "mail.alias.mixin")
+    _order = "date_reported desc, id desc"
+    _check_company_auto = True
+    _mail_post_access = "read"
+
+    name = fields.Char(
+        string="Reference", required=True, readonly=True, copy=False, default="New", index="trigram"
+    )
+    state = fields.Selection(
+        [
+            ("new", "New"),
+            ("confirmed", "Confirmed"),
+            ("analysis", "In Analysis"),
+            ("resolved", "Resolved"),
+            ("closed", "Closed"),
+            ("rejected", "Rejected"),
+        ],
+        string="Status",
+        required=True,
+        default="new",
+        copy=False,
+        index=True,
+        tracking=True,
+        group_expand=True,
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        compute="_compute_partner_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        index="btree_not_null",
+        tracking=True,
+        check_company=True,
+        domain="['|', ('is_company', '=', True), ('parent_id', '=', False)]",
+        help="The customer as a company (commercial entity): the report shows on its card.",
+    )
+    contact_id = fields.Many2one(
+        "res.partner",
+        compute="_compute_from_call",
+        store=True,
+        readonly=False,
+        precompute=True,
+        tracking=True,
+        check_company=True,
+        domain="[('commercial_partner_id', '=', partner_id)] if partner_id else []",
+        help="The person who reported the defect.",
+    )
+    equipment_id = fields.Many2one(
+        "crm.relationship.equipment",
+        compute="_compute_from_call",
+        store=True,
+        readonly=False,
+        precompute=True,
+        index="btree_not_null",
+        tracking=True,
+        check_company=True,
+        domain="[('partner_id', '=', partner_id)] if partner_id else []",
+    )
+    product_id = fields.Many2one(
+        "product.product",
+        compute="_compute_product_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        index="btree_not_null",
+        tracking=True,
+        check_company=True,
+    )
+    product_categ_id = fields.Many2one(
+        related="product_id.categ_id", string="Product Category", store=True, index="btree_not_null"
+    )
+    lot_id = fields.Many2one(
+        "stock.lot",
+        string="Lot/Serial Number",
+        compute="_compute_lot_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        index="btree_not_null",
+        tracking=True,
+        check_company=True,
+        domain="[('product_id', '=', product_id)] if product_id else []",
+    )
+    call_id = fields.Many2one(
+        "crm.relationship.call",
+        string="Origin Call",
+        index="btree_not_null",
+        copy=False,
+        check_company=True,
+        help="The call in which the customer reported the defect.",
+    )
+    call_ids = fields.One2many("crm.relationship.call", "defect_id", string="Calls")
+    call_count = fields.Integer(compute="_compute_call_count")
+    description = fields.Html(help="What the customer reports: symptoms, when it happens, what was tried.")
+    severity = fields.Selection(SEVERITIES, required=True, default="normal", tracking=True)
+    category_id = fields.Many2one(
+        "crm.relationship.defect.category",
+        index="btree_not_null",
+        tracking=True,
+        check_company=True,
+        default=lambda self: self._default_category_id(),
+    )
+    date_reported = fields.Datetime(
+        string="Reported On", required=True, default=fields.Datetime.now, tracking=True, copy=False
+    )
+    date_confirmed = fields.Datetime(string="Confirmed On", readonly=True, copy=False, tracking=True)
+    date_analysis = fields.Datetime(string="Analysis Started On", readonly=True, copy=False, tracking=True)
+    date_resolved = fields.Datetime(string="Resolved On", readonly=True, copy=False, tracking=True)
+    date_closed = fields.Datetime(string="Closed On", readonly=True, copy=False, tracking=True)
+    date_deadline = fields.Date(
+        string="Deadline",
+        compute="_compute_date_deadline",
+        store=True,
+        readonly=False,
+        precompute=True,
+        tracking=True,
+        help="Date by which the defect should be resolved; proposed from the severity.",
+    )
+    warranty_end_date = fields.Date(related="equipment_id.warranty_end_date", string="Warranty End")
+    warranty_state = fields.Selection(
+        [("warranty", "Under Warranty"), ("chargeable", "Chargeable")],
+        string="Warranty",
+        compute="_compute_warranty_state",
+        store=True,
+        help="Under warranty when the equipment's warranty had not ended on the day the defect was reported.",
+    )
+    user_sales_id = fields.Many2one(
+        "res.users",
+        string="Sales Responsible",
+        compute="_compute_user_sales_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        tracking=True,
+        check_company=True,
+        domain="[('share', '=', False)]",
+    )
+    user_call_center_id = fields.Many2one(
+        "res.users",
+        string="Call Center Responsible",
+        default=lambda self: self.env.user,
+        tracking=True,
+        check_company=True,
+        domain="[('share', '=', False)]",
+    )
+    user_production_id = fields.Many2one(
+        "res.users",
+        string="Production Responsible",
+        compute="_compute_user_production_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        tracking=True,
+        check_company=True,
+        domain="[('share', '=', False)]",
+    )
+    root_cause = fields.Text(tracking=True, help="Why the defect happened; required to resolve the report.")
+    corrective_action = fields.Text(
+        tracking=True, help="What was done to solve it and to prevent it; required to resolve the report."
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    color = fields.Integer(compute="_compute_color")
+    is_open = fields.Boolean(string="Open", compute="_compute_is_open", search="_search_is_open")
+    is_overdue = fields.Boolean(string="Overdue", compute="_compute_is_open", search="_search_is_overdue")
+    resolution_days = fields.Float(
+        string="Days to Resolve",
+        compute="_compute_durations",
+        store=True,
+        aggregator="avg",
+        digits=(16, 1),
+        help="Days from the report to the resolution.",
+    )
+    confirmation_days = fields.Float(
+        string="Days to Confirm (Call Center)",
+        compute="_compute_durations",
+        store=True,
+        aggregator="avg",
+        digits=(16, 1),
+        help="Days from the report to its confirmation: the call center's part.",
+    )
+    analysis_days = fields.Float(
+        string="Days to Solve (Production)",
+        compute="_compute_durations",
+        store=True,
+        aggregator="avg",
+        digits=(16, 1),
+        help="Days from the confirmation to the resolution: production's part.",
+    )
+    closing_days = fields.Float(
+        string="Days to Close (Sales)",
+        compute="_compute_durations",
+        store=True,
+        aggregator="avg",
+        digits=(16, 1),
+        help="Days from the resolution to the closing with the customer: the sales part.",
+    )
+    defect_url = fields.Char(string="Link", compute="_compute_defect_url")
+    # Traceability, computed from the serial/lot number when the report is displayed
+    traced_lot_ids = fields.Many2many(
+        "stock.lot",
+        string="Traced Lots",
+        compute="_compute_traceability",
+        help="The lot of the defect and the lots sharing its origin (production batch, component lots).",
+    )
+    delivery_ids = fields.Many2many(
+        "stock.picking",
+        string="Deliveries of the Lot",
+        compute="_compute_traceability",
+        groups="stock.group_stock_user",
+    )
+    affected_partner_ids = fields.Many2many(
+        "res.partner",
+        string="Affected Customers",
+        compute="_compute_traceability",
+        help="Other customers who received units of the traced lots.",
+    )
+    affected_equipment_ids = fields.Many2many(
+        "crm.relationship.equipment",
+        compute="_compute_traceability",
+    )
+    affected_partner_count = fields.Integer(string="Affected Customer Count", compute="_compute_traceability")
+
+    _state_date_idx = models.Index("(state, date_reported DESC)")
+
+    @api.model
+    def _default_category_id(self):
+        return self.env.ref(
+            "crm_relationship.crm_relationship_defect_category_other", raise_if_not_found=False
+        )
+
+    @api.depends("contact_id", "equipment_id", "call_id")
+    def _compute_partner_id(self):
+        for defect in self:
+            customer = (
+                defect.contact_id.commercial_partner_id
+                or defect.equipment_id.partner_id
+                or defect.call_id.partner_id
+            )
+            if customer:
+                defect.partner_id = customer
+
+    @api.depends("call_id")
+    def _compute_from_call(self):
+        for defect in self:
+            if defect.call_id.contact_id and not defect.contact_id:
+                defect.contact_id = defect.call_id.contact_id
+            if defect.call_id.equipment_id and not defect.equipment_id:
+                defect.equipment_id = defect.call_id.equipment_id
+
+    @api.depends("equipment_id")
+    def _compute_product_id(self):
+        for defect in self:
+            if defect.equipment_id:
+                defect.product_id = defect.equipment_id.product_id
+
+    @api.depends("equipment_id", "product_id")
+    def _compute_lot_id(self):
+        for defect in self:
+            if defect.equipment_id.lot_id:
+                defect.lot_id = defect.equipment_id.lot_id
+            elif defect.lot_id and defect.lot_id.product_id != defect.product_id:
+                defect.lot_id = False
+
+    def _compute_call_count(self):
+        counts = dict(
+            self.env["crm.relationship.call"]._read_group(
+                [("defect_id", "in", self.ids)], ["defect_id"], ["__count"]
+            )
+        )
+        for defect in self:
+            defect.call_count = counts.get(defect, 0)
+
+    @api.depends("date_reported", "severity")
+    def _compute_date_deadline(self):
+        for defect in self:
+            if defect.date_reported:
+                reported = fields.Date.context_today(defect, defect.date_reported)
+                defect.date_deadline = reported + timedelta(days=DEADLINE_DAYS[defect.severity or "normal"])
+
+    @api.depends("equipment_id.warranty_end_date", "date_reported")
+    def _compute_warranty_state(self):
+        for defect in self:
+            end = defect.equipment_id.warranty_end_date
+            reported = defect.date_reported and fields.Date.context_today(defect, defect.date_reported)
+            defect.warranty_state = "warranty" if end and reported and reported <= end else "chargeable"
+
+    @api.depends("partner_id")
+    def _compute_user_sales_id(self):
+        for defect in self:
+            if defect.partner_id.user_id:
+                defect.user_sales_id = defect.partner_id.user_id
+
+    @api.depends("company_id")
+    def _compute_user_production_id(self):
+        for defect in self:
+            if not defect.user_production_id:
+                defect.user_production_id = defect.company_id.crm_defect_production_user_id
+
+    @api.depends("severity", "state")
+    def _compute_color(self):
+        colors = {"low": 0, "normal": 4, "high": 2, "critical": 1}
+        for defect in self:
+            defect.color = colors.get(defect.severity, 0) if defect.state in OPEN_STATES else 0
+
+    @api.depends("state", "date_deadline")
+    def _compute_is_open(self):
+        today = fields.Date.context_today(self)
+        for defect in self:
+            defect.is_open = defect.state in OPEN_STATES
+            defect.is_overdue = defect.is_open and bool(defect.date_deadline) and defect.date_deadline < today
+
+    def _search_is_open(self, operator, value):
+        if operator not in ("in", "not in"):
+            return NotImplemented
+        domain = self._get_open_domain()
+        return domain if (operator == "in") == (True in value) else ~domain
+
+    def _search_is_overdue(self, operator, value):
+        if operator not in ("in", "not in"):
+            return NotImplemented
+        domain = self._get_open_domain() & Domain("date_deadline", "<", fields.Date.context_today(self))
+        return domain if (operator == "in") == (True in value) else ~domain
+
+    @api.depends("date_reported", "date_confirmed", "date_resolved", "date_closed")
+    def _compute_durations(self):
+        def days(start, end):
+            return (end - start).total_seconds() / SECONDS_PER_DAY if start and end else 0.0
+
+        for defect in self:
+            defect.resolution_days = days(defect.date_reported, defect.date_resolved)
+            defect.confirmation_days = days(defect.date_reported, defect.date_confirmed)
+            defect.analysis_days = days(defect.date_confirmed, defect.date_resolved)
+            defect.closing_days = days(defect.date_resolved, defect.date_closed)
+
+    def _compute_defect_url(self):
+        for defect in self:
+            defect.defect_url = (
+                f"{defect.get_base_url()}/odoo/defect-reports/{defect.id}" if defect.id else False
+            )
+
+    @api.depends("lot_id", "partner_id")
+    def _compute_traceability(self):
+        can_read_pickings = self.env.user.has_group("stock.group_stock_user")
+        for defect in self:
+            lots = defect._get_traced_lots()
+            customers, equipment = defect._get_affected_customers()
+            defect.traced_lot_ids = lots
+            defect.affected_partner_ids = customers
+            defect.affected_equipment_ids = equipment
+            defect.affected_partner_count = len(customers)
+            if can_read_pickings:
+                defect.delivery_ids = defect._get_lot_deliveries(lots)
+
+    @api.constrains("partner_id", "contact_id", "equipment_id", "call_id")
+    def _check_customer_documents(self):
+        for defect in self.sudo():
+            customer = defect.partner_id
+            if customer and customer.commercial_partner_id != customer:
+                raise ValidationError(
+                    self.env._(
+                        "%(partner)s is a contact person: the customer of a defect report must be the "
+                        "company "
+                        "(%(company)s); put the person in the Contact field.",
+                        partner=customer.display_name,
+                        company=customer.commercial_partner_id.display_name,
+                    )
+                )
+            if defect.contact_id and defect.contact_id.commercial_partner_id != customer:
+                raise ValidationError(
+                    self.env._(
+                        "%(contact)s does not work for %(customer)s.",
+                        contact=defect.contact_id.display_name,
+                        customer=customer.display_name or self.env._("the customer of the report"),
+                    )
+                )
+            for document in (defect.equipment_id, defect.call_id):
+                if document and document.partner_id != customer:
+                    raise ValidationError(
+                        self.env._(
+                            "%(document)s belongs to %(owner)s, not to %(customer)s, the customer of this "
+                            "defect report.",
+                            document=document.display_name,
+                            owner=document.partner_id.display_name,
+                            customer=customer.display_name or self.env._("(no customer)"),
+                        )
+                    )
+
+    @api.constrains("product_id", "lot_id", "equipment_id")
+    def _check_lot_id(self):
+        for defect in self.sudo():
+            if defect.lot_id and defect.lot_id.product_id != defect.product_id:
+                raise ValidationError(
+                    self.env._(
+                        "The serial/lot number %(lot)s is a number of %(lot_product)s, not of %(product)s.",
+                        lot=defect.lot_id.name,
+                        lot_product=defect.lot_id.product_id.display_name,
+                        product=defect.product_id.display_name or self.env._("(no product)"),
+                    )
+                )
+            if (
+                defect.equipment_id
+                and defect.product_id
+                and defect.equipment_id.product_id != defect.product_id
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The equipment %(equipment)s is a %(equipment_product)s, not a %(product)s.",
+                        equipment=defect.equipment_id.display_name,
+                        equipment_product=defect.equipment_id.product_id.display_name,
+                        product=defect.product_id.display_name,
+                    )
+                )
+
+    @api.constrains("state", "partner_id", "description")
+    def _check_confirmation(self):
+        for defect in self:
+            if defect.state in ("new", "rejected"):
+                continue
+            if not defect.partner_id:
+                raise ValidationError(
+                    self.env._("Choose the customer before confirming the defect report %s.", defect.name)
+                )
+            if is_html_empty(defect.description):
+                raise ValidationError(
+                    self.env._(
+                        "Describe the defect before confirming the defect report %s: "
+                        "what the customer reports.",
+                        defect.name,
+                    )
+                )
+
+    @api.constrains("state", "root_cause", "corrective_action")
+    def _check_resolution(self):
+        for defect in self:
+            if defect.state not in ("resolved", "closed"):
+                continue
+            missing = [
+                defect._fields[fname].get_description(self.env)["string"]
+                for fname in ("root_cause", "corrective_action")
+                if not (defect[fname] or "").strip()
+            ]
+            if missing:
+                raise ValidationError(
+                    self.env._(
+                        "To resolve the defect report %(defect)s, fill in: %(fields)s.",
+                        defect=defect.name,
+                        fields=", ".join(missing),
+                    )
+                )
+
+    @api.constrains("date_reported")
+    def _check_date_reported(self):
+        now = fields.Datetime.now() + timedelta(minutes=5)
+        for defect in self:
+            if defect.date_reported > now:
+                raise ValidationError(self.env._("A defect cannot be reported in the future."))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", "New") == "New":
+                company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
+                vals["name"] = (
+                    self.env["ir.sequence"].with_company(company).next_by_code("crm.relationship.defect")
+                    or "New"
+                )
+        defects = super().create(vals_list)
+        for defect in defects.filtered("call_id"):
+            if not defect.call_id.defect_id:
+                defect.call_id.sudo().defect_id = defect
+        return defects
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_confirmed(self):
+        if any(defect.state not in ("new", "rejected") for defect in self):
+            raise UserError(self.env._("Only new or rejected defect reports can be deleted."))
+
+    # ------------------------------------------------------------------
+    # Mail: alias, tracking subtypes and templates
+    # ------------------------------------------------------------------
+
+    def _alias_get_creation_values(self):
+        values = super()._alias_get_creation_values()
+        values["alias_model_id"] = self.env["ir.model"]._get_id(self._name)
+        values["alias_force_thread_id"] = self.id or False
+        values["alias_contact"] = "everyone"
+        if self.id and self.name and self.name != "New":
+            Alias = self.env["mail.alias"].sudo()
+            alias_name = Alias._sanitize_alias_name(re.sub(r"[^0-9A-Za-z]+", "-", self.name))
+            if Alias.search_count([("alias_name", "=", alias_name), ("id", "!=", self.alias_id.id)], limit=1):
+                alias_name = f"{alias_name}-{self.id}"
+            values["alias_name"] = alias_name
+        return values
+
+    def _mail_get_partner_fields(self, introspect_fields=False):
+        """The report's thread is internal: the customer is never a default
+        nor a suggested recipient of its messages (customers are reached by
+        calls or by the recall notice)."""
+        return []
+
+    def _track_subtype(self, init_values):
+        self.ensure_one()
+        if "state" in init_values:
+            if self.state == "confirmed":
+                return self.env.ref("crm_relationship.crm_relationship_defect_mt_confirmed")
+            if self.state == "resolved":
+                # the resolution template notifies the followers (see _track_template)
+                return False
+            return self.env.ref("crm_relationship.crm_relationship_defect_mt_state")
+        return super()._track_subtype(init_values)
+
+    def _track_template(self, changes):
+        res = super()._track_template(changes)
+        if "state" in changes and self.state == "resolved":
+            res["state"] = (
+                self.env.ref("crm_relationship.crm_relationship_defect_mail_template_resolved"),
+                {
+                    "subtype_xmlid": "crm_relationship.crm_relationship_defect_mt_resolved",
+                    "email_layout_xmlid": "mail.mail_notification_layout",
+                },
+            )
+        return res
+
+    def _notify_thread_by_email(self, message, recipients_data, **kwargs):
+        """Queue the notification e-mails of defect reports.
+
+        They are sent by the mail queue (triggered at once) in its own
+        transaction: a slow or failing mail server never delays nor loses a
+        defect report, and the mails it refuses stay in the queue, visible
+        and retried.
+        """
+        kwargs["force_send"] = False
+        res = super()._notify_thread_by_email(message, recipients_data, **kwargs)
+        self._trigger_mail_queue()
+        return res
+
+    @api.model
+    def _trigger_mail_queue(self):
+        cron = self.env.ref("mail.ir_cron_mail_scheduler_action", raise_if_not_found=False)
+        if cron:
+            cron.sudo()._trigger()
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_confirm(self):
+        """Confirm the reports and involve every routed person by e-mail."""
+        if any(defect.state != "new" for defect in self):
+            raise UserError(self.env._("Only new defect reports can be confirmed."))
+        self.write({"state": "confirmed", "date_confirmed": fields.Datetime.now()})
+        self._assign_routed_responsibles()
+        self._notify_routed_recipients()
+        return True
+
+    def action_start_analysis(self):
+        if any(defect.state != "confirmed" for defect in self):
+            raise UserError(self.env._("Only confirmed defect reports can be put in analysis."))
+        self.write({"state": "analysis", "date_analysis": fields.Datetime.now()})
+        return True
+
+    def action_resolve(self):
+        if any(defect.state not in ("confirmed", "analysis") for defect in self):
+            raise UserError(
+                self.env._("Only confirmed defect reports or reports in analysis can be resolved.")
+            )
+        self.write({"state": "resolved", "date_resolved": fields.Datetime.now()})
+        return True
+
+    def action_close(self):
+        if any(defect.state != "resolved" for defect in self):
+            raise UserError(self.env._("Only resolved defect reports can be closed."))
+        self.write({"state": "closed", "date_closed": fields.Datetime.now()})
+        return True
+
+    def action_reject(self):
+        if any(defect.state not in OPEN_STATES for defect in self):
+            raise UserError(self.env._("Only open defect reports can be rejected."))
+        self.write({"state": "rejected"})
+        return True
+
+    def action_reset_to_new(self):
+        if any(defect.state != "rejected" for defect in self):
+            raise UserError(self.env._("Only rejected defect reports can be reopened."))
+        self.write(
+            {
+                "state": "new",
+                "date_confirmed": False,
+                "date_analysis": False,
+                "date_resolved": False,
+                "date_closed": False,
+            }
+        )
+        return True
+
+    def action_view_calls(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_relationship.crm_relationship_call_action"
+        )
+        action["domain"] = [("defect_id", "=", self.id)]
+        action["context"] = {"default_defect_id": self.id, "default_partner_id": self.partner_id.id}
+        return action
+
+    def action_view_affected_equipment(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_relationship.crm_relationship_equipment_action"
+        )
+        action["domain"] = [("id", "in", self.affected_equipment_ids.ids)]
+        action["context"] = {"create": False}
+        action["display_name"] = self.env._("Equipment affected by %s", self.name)
+        return action
+
+    def action_view_deliveries(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("stock.action_picking_tree_all")
+        action["domain"] = [("id", "in", self._get_lot_deliveries(self._get_traced_lots()).ids)]
+        action["context"] = {"create": False}
+        return action
+
+    def action_open_recall(self):
+        """Open the wizard calling or notifying the other customers who received the lot."""
+        self.ensure_one()
+        if not self.lot_id:
+            raise UserError(
+                self.env._("Set the serial/lot number of the defect to find the affected customers.")
+            )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Recall: %s", self.name),
+            "res_model": "crm.relationship.defect.recall",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_defect_id": self.id},
+        }
+
+    @api.model
+    def _get_report_defect_action(self, values):
+        """Return the action opening a new defect report pre-filled with ``values``."""
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_relationship.crm_relationship_defect_action"
+        )
+        action.update(
+            {
+                "name": self.env._("Report a Defect"),
+                "views": [(self.env.ref("crm_relationship.crm_relationship_defect_view_form").id, "form")],
+                "view_mode": "form",
+                "target": "current",
+                "context": {f"default_{fname}": value for fname, value in values.items() if value},
+            }
+        )
+        return action
+
+    @api.model
+    def _prepare_call_defect_values(self, call):
+        """Values of a defect report opened from ``call``; override to pre-fill more."""
+        return {
+            "call_id": call.id,
+            "partner_id": call.partner_id.id,
+            "contact_id": call.contact_id.id,
+            "equipment_id": call.equipment_id.id,
+            "description": call.notes,
+            "user_call_center_id": call.user_id.id,
+            "company_id": call.company_id.id,
+        }
+
+    @api.model
+    def _prepare_equipment_defect_values(self, equipment):
+        """Values of a defect report about ``equipment``; override to pre-fill more."""
+        return {
+            "partner_id": equipment.partner_id.id,
+            "equipment_id": equipment.id,
+            "company_id": equipment.company_id.id,
+        }
+
+    # ------------------------------------------------------------------
+    # Routing and e-mails
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _get_open_states(self):
+        """States of the defect reports still to be solved (alerts, timeline, counters)."""
+        return OPEN_STATES
+
+    @api.model
+    def _get_open_domain(self):
+        return Domain("state", "in", self._get_open_states())
+
+    def _get_default_recipients(self, department):
+        """Users involved in ``department`` when no routing rule applies.
+
+        Sales: the sales responsible (the customer's salesperson). Call
+        center: the call-center responsible of the report and the call-center
+        contacts of the company. Production: the production responsible of the
+        report (the company's one by default).
+        """
+        self.ensure_one()
+        if department == "sales":
+            return self.user_sales_id
+        if department == "call_center":
+            return self.user_call_center_id | self.company_id.crm_defect_call_center_user_ids
+        if department == "production":
+            return self.user_production_id | self.company_id.crm_defect_production_user_id
+        return self.env["res.users"]
+
+    def _get_routed_recipients(self):
+        """Return who must be involved in the report, per department.
+
+        ``{department: {"partners": res.partner, "emails": [str]}}`` for
+        ``sales``, ``call_center`` and ``production``: the users, team members
+        and plain addresses of the matching routing rules plus the report's
+        responsible of the department; a department without matching rule
+        gets :meth:`_get_default_recipients`. Override to route differently
+        (e.g. from the product's responsible); the confirmation e-mail and
+        the followers follow the result.
+        """
+        self.ensure_one()
+        Partner = self.env["res.partner"]
+        responsibles = {
+            "sales": self.user_sales_id,
+            "call_center": self.user_call_center_id,
+            "production": self.user_production_id,
+        }
+        routes = self.env["crm.relationship.defect.route"]._get_matching_routes(self)
+        result = {}
+        for department, _label in ROUTED_DEPARTMENTS:
+            department_routes = routes.filtered(lambda r, d=department: r.department == d)
+            if department_routes:
+                users = responsibles[department]
+                partners = department_routes._get_partners()
+                emails = department_routes._get_emails()
+            else:
+                users = self._get_default_recipients(department)
+                partners = Partner
+                emails = []
+            partners |= users.filtered("active").partner_id
+            known = set(partners.mapped("email_normalized"))
+            result[department] = {
+                "partners": partners,
+                "emails": [email for email in emails if email not in known],
+            }
+        return result
+
+    def _assign_routed_responsibles(self):
+        """Fill the empty responsibles from the first routed user of their department."""
+        for defect in self:
+            routes = self.env["crm.relationship.defect.route"]._get_matching_routes(defect)
+            values = {}
+            for department, fname in (
+                ("sales", "user_sales_id"),
+                ("call_center", "user_call_center_id"),
+                ("production", "user_production_id"),
+            ):
+                if defect[fname]:
+                    continue
+                users = routes.filtered(lambda r, d=department: r.department == d).user_ids
+                users = users or defect._get_default_recipients(department)
+                if users:
+                    values[fname] = users[0].id
+            if values:
+                defect.write(values)
+
+    def _get_mail_lang(self, partner=None):
+        """Language of the e-mail of ``partner`` (the company's language for plain addresses)."""
+        return (partner and partner.lang) or self.company_id.partner_id.lang or self.env.lang or "en_US"
+
+    def _notify_routed_recipients(self):
+        """Make the routed people followers and queue the confirmation e-mail.
+
+        One e-mail per language: each recipient reads it in his language
+        (plain addresses in the company's language). The current user, who
+        confirmed, only follows.
+        """
+        template = self.env.ref("crm_relationship.crm_relationship_defect_mail_template_confirmed")
+        for defect in self:
+            routed = defect._get_routed_recipients()
+            partners = self.env["res.partner"].concat(*(entry["partners"] for entry in routed.values()))
+            partners = partners.browse(dict.fromkeys(partners.ids))
+            emails = list(dict.fromkeys(email for entry in routed.values() for email in entry["emails"]))
+            if partners:
+                defect.message_subscribe(partner_ids=partners.ids)
+            defect._send_mail_per_lang(template, partners - self.env.user.partner_id, emails)
+        self._trigger_mail_queue()
+
+    def _send_mail_per_lang(self, template, partners, emails=()):
+        """Queue ``template`` for ``partners`` and plain ``emails``, one mail per language."""
+        self.ensure_one()
+        default_lang = self._get_mail_lang()
+        groups = defaultdict(lambda: self.env["res.partner"])
+        for partner in partners:
+            groups[self._get_mail_lang(partner)] |= partner
+        if emails:
+            groups[default_lang] |= self.env["res.partner"]
+        mails = self.env["mail.mail"]
+        reply_to = self._notify_get_reply_to()[self.id]
+        for lang, group in groups.items():
+            email_values = {"recipient_ids": [Command.set(group.ids)], "reply_to": reply_to}
+            if lang == default_lang and emails:
+                email_values["email_to"] = ",".join(emails)
+            mails |= template.with_context(crm_defect_mail_lang=lang).send_mail_batch(
+                self.ids,
+                email_values=email_values,
+                email_layout_xmlid="mail.mail_notification_layout",
+            )
+        return mails
+
+    # ------------------------------------------------------------------
+    # Traceability
+    # ------------------------------------------------------------------
+
+    def _get_traced_lots(self):
+        """Lots whose units share the defect's origin: the defect's lot here;
+        ``crm_relationship_mrp`` adds the lots of the same production batch and
+        the lots built with the same component lots."""
+        self.ensure_one()
+        return self.lot_id
+
+    @api.model
+    def _get_lot_delivery_domain(self, lots):
+        """Done move lines delivering units of ``lots`` to customers."""
+        return (
+            Domain("lot_id", "in", lots.ids)
+            & Domain("state", "=", "done")
+            & Domain("location_dest_id.usage", "=", "customer")
+            & Domain("location_id.usage", "!=", "customer")
+            & Domain("picking_id", "!=", False)
+            & Domain("company_id", "in", self.env.companies.ids)
+        )
+
+    @api.model
+    def _get_lot_deliveries(self, lots):
+        """Deliveries that shipped units of ``lots``, in one grouped query."""
+        if not lots:
+            return self.env["stock.picking"]
+        groups = (
+            self.env["stock.move.line"]
+            .sudo()
+            ._read_group(self._get_lot_delivery_domain(lots), ["picking_id"])
+        )
+        return self.env["stock.picking"].browse([picking.id for (picking,) in groups])
+
+    def _get_affected_customers(self):
+        """Return ``(customers, equipment)`` affected by the defect's origin.
+
+        Customers: the commercial entities, other than the report's customer,
+        that received units of :meth:`_get_traced_lots` (from the deliveries)
+        or hold registered equipment of those lots; equipment: their units of
+        those lots still at the customer. Set-based: a constant number of
+        queries whatever the number of customers (grouped read of the
+        delivery lines, one search of the equipment).
+        """
+        self.ensure_one()
+        Partner = self.env["res.partner"]
+        Equipment = self.env["crm.relationship.equipment"]
+        lots = self._get_traced_lots()
+        if not lots:
+            return Partner, Equipment
+        delivery_lines = self.env["stock.move.line"].sudo()._search(self._get_lot_delivery_domain(lots))
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT DISTINCT partner.commercial_partner_id
+                     FROM stock_picking picking
+                     JOIN res_partner partner ON partner.id = picking.partner_id
+                    WHERE picking.id IN %s""",
+                delivery_lines.subselect(SQL.identifier(delivery_lines.table, "picking_id")),
+            )
+        )
+        customer_ids = {customer_id for (customer_id,) in rows if customer_id}
+        units = Equipment.sudo().search_fetch(
+            Domain("lot_id", "in", lots.ids)
+            & Domain("state", "not in", ("returned", "retired"))
+            & Domain("company_id", "in", self.env.companies.ids),
+            ["partner_id"],
+        )
+        customer_ids.update(units.partner_id.ids)
+        customer_ids.discard(self.partner_id.id)
+        units = units.filtered(lambda unit: unit.partner_id != self.partner_id)
+        return Partner.browse(sorted(customer_ids)), Equipment.browse(units.ids)
+
+    def _prepare_recall_call_values(self, customer, units, user):
+        """Values of the recall call to ``customer`` about its ``units``; override to pre-fill more."""
+        self.ensure_one()
+        return {
+            "partner_id": customer.id,
+            "subject": self.env._(
+                "Recall %(defect)s: %(product)s, lot %(lot)s",
+                defect=self.name,
+                product=self.product_id.display_name or "",
+                lot=self.lot_id.name or "",
+            ),
+            "direction": "outbound",
+            "department": "call_center",
+            "user_id": user.id,
+            "defect_id": self.id,
+            "equipment_id": units.id if len(units) == 1 else False,
+            "company_id": self.company_id.id,
+        }
+
+    def _create_recall_calls(self, customers, user=None):
+        """Plan one open call per customer in ``customers`` about this defect.
+
+        Customers who already have an open call about this defect are left
+        out; created in one batch, with the equipment of the customer when it
+        holds a single affected unit.
+        """
+        self.ensure_one()
+        Call = self.env["crm.relationship.call"]
+        user = user or self.env.user
+        already = Call.search_fetch(
+            [("defect_id", "=", self.id), ("state", "=", "open"), ("partner_id", "in", customers.ids)],
+            ["partner_id"],
+        ).partner_id
+        customers -= already
+        if not customers:
+            return Call
+        _affected, equipment = self._get_affected_customers()
+        units = equipment.grouped("partner_id")
+        channel = Call._default_channel_id()
+        vals_list = []
+        for customer in customers:
+            values = self._prepare_recall_call_values(customer, units.get(customer, equipment.browse()), user)
+            values.setdefault("channel_id", channel.id)
+            vals_list.append(values)
+        calls = Call.with_context(mail_create_nolog=True, tracking_disable=True).create(vals_list)
+        self.message_post(
+            body=self.env._("%(count)s recall calls planned for %(user)s.", count=len(calls), user=user.name),
+            subtype_xmlid="mail.mt_note",
+        )
+        return calls
+
+    def _queue_recall_mails(self, customers, template):
+        """Queue the recall e-mail ``template`` (on ``res.partner``) to each customer with an e-mail.
+
+        Rendered in one batch, in each customer's language (the template's
+        ``lang``), with the defect given to the template as ``ctx['crm_defect_id']``;
+        the mails are created in one batch and logged on the customers.
+        """
+        self.ensure_one()
+        customers = customers.filtered("email")
+        if not customers:
+            return self.env["mail.mail"]
+        template = template.with_context(crm_defect_id=self.id)
+        rendered = template._generate_template(
+            customers.ids,
+            ("auto_delete", "body_html", "email_from", "mail_server_id", "model", "res_id", "subject"),
+        )
+        reply_to = self._notify_get_reply_to()[self.id]
+        author = self.env.user.partner_id
+        vals_list = []
+        for customer in customers:
+            values = rendered[customer.id]
+            values.update(
+                {
+                    "body": values.get("body_html"),
+                    "recipient_ids": [Command.link(customer.id)],
+                    "author_id": author.id,
+                    "reply_to": reply_to,
+                    "message_type": "email_outgoing",
+                    "is_notification": False,
+                }
+            )
+            values.pop("partner_ids", None)
+            vals_list.append(values)
+        mails = self.env["mail.mail"].sudo().create(vals_list)
+        self.message_post(
+            body=self.env._("Recall e-mail queued for %s customers.", len(mails)),
+            subtype_xmlid="mail.mt_note",
+        )
+        self._trigger_mail_queue()
+        return mails

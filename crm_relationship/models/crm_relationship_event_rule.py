@@ -1,0 +1,301 @@
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.fields import Domain
+from odoo.tools import SQL
+
+
+class CrmRelationshipEventRule(models.Model):
+    """A customer milestone or warning the managers want to act upon.
+
+    Each rule is one set-based query returning the customers that match it
+    now, with a period key (see :meth:`_get_matches_query`); the customers
+    that have no log yet for that key get an activity for the responsible
+    and, optionally, an e-mail, and a log line that keeps the rule from
+    firing again for the same customer and period.
+    """
+
+    _name = "crm.relationship.event.rule"
+    _description = "Customer Event Rule"
+    _order = "sequence, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    rule_type = fields.Selection(
+        [
+            ("invoiced_year", "Invoiced this year above an amount"),
+            ("no_purchase", "No purchase for a number of days"),
+            ("defect_count", "Defects in the last 12 months"),
+        ],
+        string="Event",
+        required=True,
+        default="invoiced_year",
+    )
+    amount = fields.Monetary(
+        string="Invoiced Amount",
+        currency_field="currency_id",
+        help="Untaxed amount invoiced this calendar year, net of credit notes, as on the customer card.",
+    )
+    days = fields.Integer(string="Days without Purchase", default=180)
+    defect_count = fields.Integer(
+        string="Number of Defects",
+        default=3,
+        help="Fires when a customer reports this many defects within 12 months; "
+        "the defects already counted in a firing do not count again.",
+    )
+    responsible_type = fields.Selection(
+        [("user", "A fixed user"), ("salesperson", "The customer's salesperson")],
+        string="Responsible",
+        required=True,
+        default="salesperson",
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Responsible User",
+        required=True,
+        default=lambda self: self.env.user,
+        check_company=True,
+        domain="[('share', '=', False)]",
+        help="Gets the activity; when the responsible is the salesperson, only for customers without one.",
+    )
+    activity_type_id = fields.Many2one(
+        "mail.activity.type",
+        required=True,
+        default=lambda self: self.env.ref("mail.mail_activity_data_todo", raise_if_not_found=False),
+        domain="['|', ('res_model', '=', False), ('res_model', '=', 'res.partner')]",
+    )
+    activity_summary = fields.Char(translate=True)
+    mail_template_id = fields.Many2one(
+        "mail.template",
+        string="E-mail Template",
+        domain="[('model', '=', 'res.partner')]",
+        help="When set, this e-mail is sent for each customer the rule fires for.",
+    )
+    log_ids = fields.One2many("crm.relationship.event.log", "rule_id", string="History")
+    log_count = fields.Integer(string="Firings", compute="_compute_log_count")
+    last_run = fields.Datetime(string="Last Check", readonly=True, copy=False)
+
+    _amount_positive = models.Constraint("CHECK(amount >= 0)", "The amount cannot be negative.")
+
+    def _compute_log_count(self):
+        counts = dict(
+            self.env["crm.relationship.event.log"]._read_group(
+                Domain("rule_id", "in", self.ids), ["rule_id"], ["__count"]
+            )
+        )
+        for rule in self:
+            rule.log_count = counts.get(rule, 0)
+
+    @api.constrains("rule_type", "amount", "days", "defect_count")
+    def _check_threshold(self):
+        for rule in self:
+            if rule.rule_type == "invoiced_year" and rule.amount <= 0:
+                raise ValidationError(
+                    self.env._("Set the invoiced amount that fires the rule '%s'.", rule.name)
+                )
+            if rule.rule_type == "no_purchase" and rule.days <= 0:
+                raise ValidationError(
+                    self.env._("Set the number of days without purchase of '%s'.", rule.name)
+                )
+            if rule.rule_type == "defect_count" and rule.defect_count <= 0:
+                raise ValidationError(self.env._("Set the number of defects of '%s'.", rule.name))
+            if rule.rule_type == "defect_count" and "crm.relationship.defect" not in self.env:
+                raise ValidationError(self.env._("Defect rules need the defect reports."))
+
+    def action_view_logs(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_relationship.crm_relationship_event_log_action"
+        )
+        action["domain"] = [("rule_id", "=", self.id)]
+        action["context"] = {"create": False}
+        return action
+
+    def action_run(self):
+        """Check the rules now; return a notification saying how many customers they fired for."""
+        logs = self._evaluate()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success" if logs else "info",
+                "message": self.env._("%s new customer events.", len(logs)),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    @api.model
+    def _cron_evaluate(self):
+        self.search(Domain("active", "=", True))._evaluate()
+
+    def _evaluate(self):
+        """Fire every rule of ``self`` for the customers matching it and not fired yet in the period.
+
+        Return the new logs.
+        """
+        logs = self.env["crm.relationship.event.log"]
+        self.env.flush_all()
+        for rule in self:
+            matches = {
+                partner_id: (period_key, value)
+                for partner_id, period_key, value in self.env.execute_query(rule._get_matches_query())
+            }
+            if matches:
+                logs |= rule._fire(matches)
+        self.write({"last_run": fields.Datetime.now()})
+        return logs
+
+    def _fire(self, matches):
+        """Log, schedule the activities and send the e-mails of ``matches``
+        (``{partner id: (period key, value)}``) not already logged."""
+        self.ensure_one()
+        Log = self.env["crm.relationship.event.log"].sudo()
+        done = {
+            (partner.id, period_key)
+            for partner, period_key in Log._read_group(
+                Domain("rule_id", "=", self.id) & Domain("partner_id", "in", list(matches)),
+                ["partner_id", "period_key"],
+            )
+        }
+        partners = (
+            self.env["res.partner"]
+            .sudo()
+            .browse([pid for pid, (key, _value) in matches.items() if (pid, key) not in done])
+        )
+        if not partners:
+            return Log
+        activities = (
+            self.env["mail.activity"]
+            .sudo()
+            .create([self._prepare_activity_values(partner, matches[partner.id][1]) for partner in partners])
+        )
+        logs = Log.create(
+            [
+                {
+                    "rule_id": self.id,
+                    "partner_id": partner.id,
+                    "period_key": matches[partner.id][0],
+                    "value": matches[partner.id][1],
+                    "description": self._get_event_description(matches[partner.id][1]),
+                    "user_id": activity.user_id.id,
+                    "activity_id": activity.id,
+                    "mail_sent": bool(self.mail_template_id),
+                }
+                for partner, activity in zip(partners, activities, strict=True)
+            ]
+        )
+        if self.mail_template_id:
+            self.mail_template_id.sudo().send_mail_batch(partners.ids)
+        return logs
+
+    def _get_responsible(self, partner):
+        """The user who gets the activity for ``partner``; override to route differently."""
+        if self.responsible_type == "salesperson" and partner.user_id and not partner.user_id.share:
+            return partner.user_id
+        return self.user_id
+
+    def _prepare_activity_values(self, partner, value):
+        """Values of the activity scheduled on ``partner`` when the rule fires; override to add some."""
+        self.ensure_one()
+        activity_type = self.activity_type_id
+        return {
+            "res_model_id": self.env["ir.model"]._get_id("res.partner"),
+            "res_id": partner.id,
+            "activity_type_id": activity_type.id,
+            "summary": self.activity_summary or self.name,
+            "note": self._get_event_description(value),
+            "user_id": self._get_responsible(partner).id,
+            "date_deadline": activity_type._get_date_deadline()
+            if activity_type
+            else fields.Date.context_today(self),
+        }
+
+    def _get_event_description(self, value):
+        self.ensure_one()
+        if self.rule_type == "invoiced_year":
+            return self.env._(
+                "Invoiced this year: %(amount)s (threshold %(threshold)s).",
+                amount=self.currency_id.format(value),
+                threshold=self.currency_id.format(self.amount),
+            )
+        if self.rule_type == "no_purchase":
+            return self.env._("No purchase for %s days.", int(value))
+        return self.env._("%s defects reported in the last 12 months.", int(value))
+
+    def _get_matches_query(self):
+        """SQL returning ``(customer id, period key, value)`` of the customers matching the rule now.
+
+        One query per rule, whatever the number of customers. Override
+        ``_get_matches_query_<rule_type>`` to add a type of rule.
+        """
+        self.ensure_one()
+        return getattr(self, f"_get_matches_query_{self.rule_type}")()
+
+    def _get_matches_query_invoiced_year(self):
+        """Customers invoiced more than the amount this calendar year; once per year."""
+        today = fields.Date.context_today(self)
+        return SQL(
+            """
+            SELECT m.commercial_partner_id, %(year)s, SUM(m.amount_untaxed_signed)
+              FROM account_move m
+             WHERE m.state = 'posted' AND m.move_type IN ('out_invoice', 'out_refund')
+               AND m.company_id = %(company)s
+               AND m.invoice_date >= %(start)s AND m.invoice_date <= %(today)s
+          GROUP BY m.commercial_partner_id
+            HAVING SUM(m.amount_untaxed_signed) > %(amount)s
+            """,
+            year=str(today.year),
+            company=self.company_id.id,
+            start=date(today.year, 1, 1),
+            today=today,
+            amount=self.amount,
+        )
+
+    def _get_matches_query_no_purchase(self):
+        """Customers whose last invoice is older than the days; once per last purchase."""
+        today = fields.Date.context_today(self)
+        return SQL(
+            """
+            SELECT m.commercial_partner_id, MAX(m.invoice_date)::varchar, %(today)s - MAX(m.invoice_date)
+              FROM account_move m
+             WHERE m.state = 'posted' AND m.move_type = 'out_invoice' AND m.company_id = %(company)s
+          GROUP BY m.commercial_partner_id
+            HAVING MAX(m.invoice_date) < %(limit)s
+            """,
+            today=today,
+            company=self.company_id.id,
+            limit=today - timedelta(days=self.days),
+        )
+
+    def _get_matches_query_defect_count(self):
+        """Customers with the number of defects in the last 12 months, counting only the defects
+        reported after the rule last fired for them; once per newest defect counted."""
+        today = fields.Date.context_today(self)
+        return SQL(
+            """
+            SELECT d.partner_id, MAX(d.date_reported)::varchar, COUNT(*)
+              FROM crm_relationship_defect d
+         LEFT JOIN (
+                    SELECT partner_id, MAX(period_key) AS last_key
+                      FROM crm_relationship_event_log
+                     WHERE rule_id = %(rule)s
+                  GROUP BY partner_id
+                ) fired ON fired.partner_id = d.partner_id
+             WHERE d.company_id = %(company)s AND d.state != 'rejected' AND d.partner_id IS NOT NULL
+               AND d.date_reported >= %(start)s
+               AND (fired.last_key IS NULL OR d.date_reported::varchar > fired.last_key)
+          GROUP BY d.partner_id
+            HAVING COUNT(*) >= %(count)s
+            """,
+            rule=self.id,
+            company=self.company_id.id,
+            start=today - relativedelta(months=12),
+            count=self.defect_count,
+        )

@@ -1,0 +1,3 @@
+from . import crm_relationship_profitability_report
+from . import crm_relationship_staff_report
+from . import crm_relationship_defect_report

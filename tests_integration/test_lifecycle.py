@@ -1,0 +1,211 @@
+"""Install, upgrade and uninstall the add-ons in real databases, as a company would.
+
+Each test works on its own copy of the database that ``make test`` builds with
+Odoo's own modules and their demo data but without our add-ons
+(``CRM_TEST_BASE_DB``), and drives Odoo in a separate process: installing or
+uninstalling a module cannot happen inside the test run's own registry.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+
+import pytest
+
+CONF = os.environ.get("CRM_ODOO_CONF")
+BASE_DB = os.environ.get("CRM_TEST_BASE_DB")
+MODULES = os.environ.get("CRM_MODULES", "crm_relationship")
+
+
+def _db_params():
+    import configparser  # noqa: PLC0415
+
+    parser = configparser.ConfigParser()
+    parser.read(CONF)
+    options = parser["options"]
+    return {
+        "host": options.get("db_host"),
+        "port": options.get("db_port"),
+        "user": options.get("db_user"),
+        "password": options.get("db_password"),
+        "dbname": "postgres",
+        "data_dir": options.get("data_dir"),
+    }
+
+
+def _admin(sql):
+    import psycopg2  # noqa: PLC0415
+
+    params = _db_params()
+    params.pop("data_dir")
+    connection = psycopg2.connect(**params)
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cr:
+            cr.execute(sql)
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def history_db():
+    """A copy of the base database (Odoo's modules and data, not ours), dropped afterwards."""
+    if not (CONF and BASE_DB):
+        pytest.fail(
+            "Run through `make test`: CRM_ODOO_CONF and CRM_TEST_BASE_DB must name the base database."
+        )
+    name = f"crm_it_{uuid.uuid4().hex[:8]}"
+    _admin(f'CREATE DATABASE "{name}" TEMPLATE "{BASE_DB}"')
+    filestore = os.path.join(_db_params()["data_dir"], "filestore")
+    if os.path.isdir(os.path.join(filestore, BASE_DB)):
+        shutil.copytree(os.path.join(filestore, BASE_DB), os.path.join(filestore, name))
+    yield name
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    shutil.rmtree(os.path.join(filestore, name), ignore_errors=True)
+
+
+def odoo(db, *args):
+    """Run Odoo's command line on ``db``; fail the test with its output if it fails."""
+    result = subprocess.run(
+        [sys.executable, "-m", "odoo", "-c", CONF, "-d", db, "--log-level=warn", *args],
+        capture_output=True,
+        text=True,
+        cwd="/",
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def shell(db, script):
+    """Run ``script`` in an Odoo shell on ``db``; it sets ``result``, returned decoded from JSON."""
+    wrapped = script + "\nenv.cr.commit()\nprint('@@RESULT@@' + json.dumps(result, default=str))\n"
+    result = subprocess.run(
+        [sys.executable, "-m", "odoo", "shell", "-c", CONF, "-d", db, "--no-http", "--log-level=warn"],
+        input="import json\n" + wrapped,
+        capture_output=True,
+        text=True,
+        cwd="/",
+        check=False,
+    )
+    for line in result.stdout.splitlines():
+        if line.startswith("@@RESULT@@"):
+            return json.loads(line[len("@@RESULT@@") :])
+    raise AssertionError(f"The Odoo shell script failed:\n{result.stdout}\n{result.stderr}")
+
+
+HISTORY_SCRIPT = """
+from odoo import Command
+stock = env.ref("stock.warehouse0").lot_stock_id
+customer = env["res.partner"].create({"name": "Cliente Storico S.p.A.", "is_company": True})
+contact = env["res.partner"].create({"name": "Mario Storico", "parent_id": customer.id})
+product = env["product.product"].create({
+    "name": "Storico boiler", "is_storable": True, "tracking": "serial", "list_price": 500.0,
+    "invoice_policy": "delivery", "taxes_id": [Command.clear()],
+})
+lots = env["stock.lot"].create([{"name": n, "product_id": product.id} for n in ("ST-001", "ST-002")])
+for lot in lots:
+    env["stock.quant"]._update_available_quantity(product, stock, 1, lot_id=lot)
+order = env["sale.order"].create({
+    "partner_id": contact.id,
+    "order_line": [Command.create({"product_id": product.id, "product_uom_qty": 2})],
+})
+order.action_confirm()
+order.picking_ids.move_ids.picked = True
+order.picking_ids.with_context(skip_sms=True).button_validate()
+invoice = order._create_invoices()
+invoice.action_post()
+result = {
+    "customer": customer.id, "contact": contact.id, "product": product.id, "order": order.name,
+    "picking": order.picking_ids.name, "picking_state": order.picking_ids.state,
+    "invoice": invoice.name, "amount": invoice.amount_total,
+}
+"""
+
+
+def _counts_script():
+    return """
+result = {
+    model: env[model].with_context(active_test=False).search_count([])
+    for model in (
+        "res.partner", "sale.order", "stock.picking", "stock.move.line", "stock.lot", "account.move"
+    )
+}
+"""
+
+
+def test_install_into_a_database_with_history(history_db):
+    history = shell(history_db, HISTORY_SCRIPT)
+    assert history["picking_state"] == "done"
+    odoo(history_db, "-i", MODULES, "--stop-after-init")
+    card = shell(
+        history_db,
+        f"""
+customer = env["res.partner"].browse({history["customer"]})
+contact = env["res.partner"].browse({history["contact"]})
+product = env["product.product"].browse({history["product"]})
+product.crm_register_equipment = True
+wizard = env["crm.relationship.equipment.register"].create({{}})
+preview = wizard.equipment_to_create_count
+wizard.action_register()
+equipment = env["crm.relationship.equipment"].search([("partner_id", "=", customer.id)])
+result = {{
+    "orders": contact.crm_order_count, "deliveries": customer.crm_delivery_count,
+    "invoices": customer.crm_invoice_count, "due": customer.crm_amount_due,
+    "timeline": [[e.entry_type, e.name] for e in customer.crm_timeline_ids],
+    "preview": preview, "serials": sorted(equipment.mapped("serial_number")),
+}}
+""",
+    )
+    assert card["orders"] == 1
+    assert card["deliveries"] == 1
+    assert card["invoices"] == 1
+    assert card["due"] == history["amount"] == 1000.0
+    names = {name for _entry_type, name in card["timeline"]}
+    assert {history["order"], history["picking"], history["invoice"]} <= names, card["timeline"]
+    assert all(name for _entry_type, name in card["timeline"]), card["timeline"]
+    assert card["preview"] == 2, "the wizard previews one unit per delivered serial"
+    assert card["serials"] == ["ST-001", "ST-002"]
+
+
+def test_uninstall_keeps_odoo_data(history_db):
+    shell(history_db, HISTORY_SCRIPT)
+    odoo(history_db, "-i", MODULES, "--stop-after-init")
+    before = shell(history_db, _counts_script())
+    uninstalled = shell(
+        history_db,
+        """
+modules = env["ir.module.module"].search(
+    [("name", "=like", "crm_relationship%"), ("state", "=", "installed")]
+)
+names = sorted(modules.mapped("name"))
+modules.button_immediate_uninstall()
+result = names
+""",
+    )
+    assert "crm_relationship" in uninstalled
+    after = shell(
+        history_db,
+        _counts_script()
+        + """
+views = env["res.partner"].get_views([(False, "form"), (False, "list")])
+partner = env["res.partner"].search([("name", "=", "Cliente Storico S.p.A.")])
+result["partner_form_fields"] = len(views["models"]["res.partner"]["fields"])
+result["partner_read"] = partner.read(["name", "sale_order_count"])[0]["sale_order_count"]
+result["installed"] = env["ir.module.module"].search_count(
+    [("name", "=like", "crm_relationship%"), ("state", "=", "installed")]
+)
+result["tables"] = env.execute_query(
+    __import__("odoo").tools.SQL("SELECT count(*) FROM pg_class WHERE relname LIKE 'crm_relationship%%'")
+)[0][0]
+""",
+    )
+    assert after["installed"] == 0
+    assert after["tables"] == 0, "our tables and views are gone"
+    for model, count in before.items():
+        assert after[model] == count, model
+    assert after["partner_form_fields"] > 0
+    assert after["partner_read"] == 1
