@@ -296,9 +296,10 @@ cmd_wheels() {
         [ -f "$ROOT/$addon/pyproject.toml" ] || die "$addon has no pyproject.toml: it cannot be built as a wheel."
         (cd "$ROOT/$addon" && "$PY" -m build --wheel --no-isolation --outdir "$dist" . >"$STATE/logs/wheel-$addon.log" 2>&1) \
             || die "The wheel of $addon does not build, see .state/logs/wheel-$addon.log"
-        "$PY" -m pip install -q --no-deps --target "$target" "$dist"/odoo_addon_"$addon"-*.whl \
+        "$PY" -m pip install -q --no-deps --target "$target/$addon" "$dist"/odoo_addon_"$addon"-*.whl \
             || die "pip cannot install the wheel of $addon."
-        [ -f "$target/odoo/addons/$addon/__manifest__.py" ] || die "The wheel of $addon does not contain odoo/addons/$addon."
+        [ -f "$target/$addon/odoo/addons/$addon/__manifest__.py" ] \
+            || die "The wheel of $addon does not contain odoo/addons/$addon."
         echo "  $(basename "$dist"/odoo_addon_"$addon"-*.whl)"
     done
 }

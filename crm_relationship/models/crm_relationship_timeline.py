@@ -2,7 +2,7 @@ from collections import defaultdict
 
 from odoo import api, fields, models, tools
 from odoo.fields import Domain
-from odoo.tools import SQL
+from odoo.tools import SQL, frozendict
 
 DEPARTMENTS = [
     ("sales", "Sales"),
@@ -50,6 +50,89 @@ class CrmRelationshipTimeline(models.Model):
     _auto = False
     _order = "date desc, id desc"
     _rec_name = "name"
+    # Fields the branches read: pending changes to them are flushed before the
+    # view is read. Extend it (it is merged) when you add a branch.
+    _depends = frozendict(
+        {
+            "sale.order": [
+                "date_order",
+                "state",
+                "name",
+                "partner_id",
+                "company_id",
+                "user_id",
+                "amount_total",
+                "currency_id",
+                "validity_date",
+            ],
+            "stock.picking": [
+                "date_done",
+                "scheduled_date",
+                "name",
+                "partner_id",
+                "company_id",
+                "user_id",
+                "state",
+                "picking_type_id",
+                "return_id",
+            ],
+            "stock.picking.type": ["code"],
+            "account.move": [
+                "invoice_date",
+                "date",
+                "move_type",
+                "name",
+                "partner_id",
+                "commercial_partner_id",
+                "company_id",
+                "invoice_user_id",
+                "amount_total_signed",
+                "payment_state",
+                "state",
+                "invoice_date_due",
+            ],
+            "account.payment": [
+                "date",
+                "name",
+                "partner_id",
+                "company_id",
+                "amount_company_currency_signed",
+                "state",
+                "partner_type",
+            ],
+            "mail.message": ["date", "subject", "model", "res_id", "author_id", "message_type"],
+            "res.partner": ["name", "commercial_partner_id", "company_id"],
+            "res.company": ["currency_id"],
+            "crm.relationship.call": [
+                "date_start",
+                "department",
+                "subject",
+                "contact_id",
+                "partner_id",
+                "company_id",
+                "user_id",
+                "state",
+            ],
+            "crm.relationship.equipment": [
+                "delivery_date",
+                "name",
+                "site_id",
+                "partner_id",
+                "company_id",
+                "state",
+            ],
+            "crm.relationship.defect": [
+                "date_reported",
+                "name",
+                "contact_id",
+                "partner_id",
+                "company_id",
+                "user_production_id",
+                "user_call_center_id",
+                "state",
+            ],
+        }
+    )
 
     date = fields.Datetime(readonly=True)
     entry_type = fields.Selection(

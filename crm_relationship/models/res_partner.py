@@ -302,7 +302,7 @@ class ResPartner(models.Model):
                 """SELECT p.id, t.id
                      FROM unnest(%(partners)s) AS p(id)
                CROSS JOIN LATERAL (
-                       SELECT tl.id FROM crm_relationship_timeline tl
+                       SELECT tl.id FROM %(timeline)s tl
                         WHERE tl.commercial_partner_id = p.id
                           AND (tl.company_id IS NULL OR tl.company_id = ANY(%(companies)s))
                      ORDER BY tl.date DESC NULLS LAST, tl.id DESC
@@ -310,6 +310,7 @@ class ResPartner(models.Model):
                 partners=commercial_ids or [0],
                 companies=self.env.companies.ids,
                 limit=TIMELINE_CARD_LIMIT,
+                timeline=Timeline._table_sql,
             )
         )
         entries = defaultdict(list)
@@ -750,12 +751,13 @@ class ResPartner(models.Model):
                     WHERE a.res_model = 'res.partner' AND p.id = a.res_id
                 UNION ALL
                    SELECT t.commercial_partner_id
-                     FROM crm_relationship_timeline t
+                     FROM %(timeline)s t
                     WHERE a.res_model != 'res.partner' AND t.res_model = a.res_model AND t.res_id = a.res_id
                       AND (t.company_id IS NULL OR t.company_id = ANY(%(companies)s))
                 ) AS d
                 WHERE a.active AND a.res_model = ANY(%(models)s) AND %(partner_filter)s
              ORDER BY d.commercial_partner_id, a.date_deadline, a.id""",
+            timeline=self.env["crm.relationship.timeline"]._table_sql,
             companies=self.env.companies.ids,
             models=self._crm_next_activity_models(),
             partner_filter=partner_filter,
