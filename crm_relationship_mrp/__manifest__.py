@@ -9,7 +9,10 @@
     "license": "LGPL-3",
     "depends": ["crm_relationship", "mrp"],
     "data": [
+        "security/ir.model.access.csv",
+        "security/crm_relationship_mrp_security.xml",
         "views/crm_relationship_defect_views.xml",
+        "report/crm_relationship_defect_component_report_views.xml",
     ],
     "auto_install": True,
 }

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL, float_round
@@ -622,19 +622,44 @@ class CrmRelationshipEquipment(models.Model):
         return Defect._get_report_defect_action(Defect._prepare_equipment_defect_values(self))
 
     @api.model
+    @tools.ormcache(
+        "self.env.uid",
+        "self.env.su",
+        "tuple(self.env.companies.ids)",
+        "self.env.context.get('active_test', True)",
+    )
+    def _crm_readable_sql(self):
+        """``FROM`` and ``WHERE`` clauses of the equipment the user may read.
+
+        The query of ``search([])``: record rules, archived units left out. Kept
+        in the registry cache under the same keys as the record rules it comes
+        from (user, companies), and cleared with them when a rule changes.
+        """
+        query = self._search([])
+        return query.from_clause, query.where_clause
+
+    @api.model
     def _crm_lookup_serial(self, serial):
         """Equipment the user may read whose serial number is exactly ``serial``.
 
         The call center looks serial numbers up while the customer is on the
-        phone. The query is the one of ``search([])`` (record rules, archived
-        units left out) plus an exact match on the indexed column, without the
-        generic domain processing of ``search()``: one indexed query.
+        phone: one exact match on the indexed column within the clauses of
+        :meth:`_crm_readable_sql`, without the generic domain processing of
+        ``search()``.
         """
         serial = (serial or "").strip()
         if not serial:
             return self.browse()
         self.flush_model(["serial_number", "active", "company_id", "partner_id"])
-        query = self._search([])
-        query.add_where(SQL("%s = %s", SQL.identifier(query.table, "serial_number"), serial))
-        self.env.cr.execute(query.select())
+        from_clause, where_clause = self._crm_readable_sql()
+        self.env.cr.execute(
+            SQL(
+                "SELECT %s FROM %s WHERE %s AND %s = %s",
+                SQL.identifier(self._table, "id"),
+                from_clause,
+                where_clause or SQL("TRUE"),
+                SQL.identifier(self._table, "serial_number"),
+                serial,
+            )
+        )
         return self.browse([row[0] for row in self.env.cr.fetchall()])

@@ -16,3 +16,4 @@ from . import test_crm_relationship_defect
 from . import test_crm_relationship_defect_mail
 from . import test_crm_relationship_defect_routing
 from . import test_crm_relationship_defect_traceability
+from . import test_crm_relationship_i18n

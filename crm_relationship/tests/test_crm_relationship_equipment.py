@@ -436,6 +436,10 @@ class TestCrmRelationshipEquipmentAccess(EquipmentCase):
             .search([("serial_number", "=", "X30-001")])
         )
         self.assertEqual(visible, unit_a | unit_b)
+        both = self.Equipment.with_user(self.rel_user).with_context(
+            allowed_company_ids=[self.company.id, company_b.id]
+        )
+        self.assertEqual(both._crm_lookup_serial("X30-001"), unit_a | unit_b)
 
 
 @tagged("post_install", "-at_install")

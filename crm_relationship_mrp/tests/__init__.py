@@ -1,1 +1,2 @@
 from . import test_crm_relationship_defect_production
+from . import test_crm_relationship_mrp_i18n

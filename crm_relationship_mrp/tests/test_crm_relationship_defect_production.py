@@ -140,3 +140,24 @@ class TestCrmRelationshipDefectProduction(CrmRelationshipDefectCase):
         self.assertEqual(len(customers), 5)
         self.assertEqual(large, small, "no query per customer or per unit")
         self.assertLessEqual(large, 10)
+
+    def test_defect_rate_per_component_lot(self):
+        self._create_defect(product_id=self.mx.id, lot_id=self.mx_1.id)
+        rejected = self._create_defect(
+            partner_id=self.verdi.id, contact_id=False, product_id=self.mx.id, lot_id=self.mx_3.id
+        )
+        rejected.action_reject()
+        Report = self.env["crm.relationship.defect.component.report"].with_user(self.rel_manager)
+        groups = {
+            lot: (defects, delivered, rate)
+            for lot, defects, delivered, rate in Report._read_group(
+                [("component_product_id", "=", self.burner.id)],
+                ["component_lot_id"],
+                ["defect_count:sum", "delivered_qty:sum", "defect_rate:avg"],
+            )
+        }
+        self.assertEqual(groups[self.burner_lot_1], (1, 2.0, 50.0), "1 defect over the 2 boilers with BRN-01")
+        self.assertEqual(groups[self.burner_lot_2], (0, 1.0, 0.0), "a rejected report is not a defect")
+        action = self.env.ref("crm_relationship_mrp.crm_relationship_defect_component_report_action")
+        self.assertEqual(action.res_model, Report._name)
+        self.assertIn("'graph_groupbys': ['component_lot_id']", action.context)
