@@ -215,3 +215,35 @@ result["tables"] = env.execute_query(
         assert not set(ids) - set(after[model]), f"{model} records of Odoo's apps were deleted"
     assert after["partner_form_fields"] > 0
     assert after["partner_read"] == 1
+
+
+def test_upgrade_from_19_0_1_0_0_runs_the_migration(history_db):
+    history = shell(history_db, HISTORY_SCRIPT)
+    odoo(history_db, "-i", MODULES, "--stop-after-init")
+    shell(
+        history_db,
+        """
+from odoo.tools import SQL
+env.execute_query(SQL(
+    "UPDATE ir_module_module SET latest_version = '19.0.1.0.0' WHERE name = 'crm_relationship'"
+))
+env.execute_query(SQL("UPDATE res_partner SET crm_rfm_score = NULL, crm_segment_id = NULL"))
+result = True
+""",
+    )
+    odoo(history_db, "-u", "crm_relationship", "--stop-after-init")
+    upgraded = shell(
+        history_db,
+        f"""
+customer = env["res.partner"].browse({history["customer"]})
+module = env["ir.module.module"].search([("name", "=", "crm_relationship")])
+result = {{
+    "version": module.latest_version,
+    "score": customer.crm_rfm_score,
+    "segment": customer.crm_segment_id.name,
+}}
+""",
+    )
+    assert upgraded["version"] == "19.0.1.1.0"
+    assert upgraded["score"], "the migration scored the customer"
+    assert upgraded["segment"], "and gave it its segment"

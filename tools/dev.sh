@@ -278,6 +278,8 @@ cmd_lint() {
     say "Linting (ruff, pylint-odoo)"
     (cd "$ROOT" && "$PY" -m ruff check . && "$PY" -m ruff format --check .) \
         || die "ruff found problems (run 'ruff check --fix . && ruff format .')."
+    (cd "$ROOT" && "$PY" tools/gen_readme.py --check) \
+        || die "The add-ons' README.rst / index.html are out of date: run 'python3 tools/gen_readme.py'."
     local addons
     addons=$(cd "$ROOT" && ls -d crm_relationship*/ | tr -d /)
     # shellcheck disable=SC2086
