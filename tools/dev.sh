@@ -127,6 +127,16 @@ ensure_postgres() {
         useradd --system --no-create-home "${CRM_PGUSER:-postgres}"
     fi
     mkdir -p "$STATE/logs"
+    # The server runs as ${CRM_PGUSER:-postgres}: it must be able to reach .state/.
+    if as_root && ! runuser -u "${CRM_PGUSER:-postgres}" -- test -x "$STATE"; then
+        local dir=$STATE
+        while [ "$dir" != / ]; do
+            chmod o+x "$dir"
+            dir=$(dirname "$dir")
+        done
+        runuser -u "${CRM_PGUSER:-postgres}" -- test -x "$STATE" \
+            || die "The user ${CRM_PGUSER:-postgres} cannot reach $STATE: move the project to a readable folder."
+    fi
     if [ ! -f "$PGDATA/PG_VERSION" ]; then
         say "Creating the private PostgreSQL cluster in .state/pgdata"
         rm -rf "$PGDATA"
