@@ -234,8 +234,6 @@ class ResPartner(models.Model):
         help="Defect reports of the customer not yet resolved, closed or rejected.",
     )
 
-    # CARD-FIELDS-ANCHOR: capabilities add their card fields above this line
-
     @api.depends_context("company")
     def _compute_crm_currency_id(self):
         self.crm_currency_id = self.env.company.currency_id
@@ -524,8 +522,6 @@ class ResPartner(models.Model):
             total, open_count = counts.get(partner.commercial_partner_id.id, (0, 0))
             partner.crm_defect_count = total
             partner.crm_defect_open_count = open_count
-
-    # CARD-COMPUTE-ANCHOR: capabilities add their compute methods above this line
 
     # ------------------------------------------------------------------
     # Card figures: one grouped query per document type for all partners
@@ -941,5 +937,3 @@ class ResPartner(models.Model):
                 "contact_id": self.id if self != customer else False,
             }
         )
-
-    # CARD-ACTIONS-ANCHOR: capabilities add their actions above this line
