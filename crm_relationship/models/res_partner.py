@@ -418,22 +418,22 @@ class ResPartner(models.Model):
         return self.browse([row[0] for row in rows])._filtered_access("read")
 
     def _compute_crm_equipment_counts(self):
-        today = fields.Date.context_today(self)
-        figures = {
-            customer: (count, sum(1 for end in ends if end and end >= today))
-            for customer, count, ends in self.env["crm.relationship.equipment"]._read_group(
-                [
-                    ("partner_id", "in", self.commercial_partner_id.ids),
-                    ("state", "not in", ["returned", "retired"]),
-                ],
+        Equipment = self.env["crm.relationship.equipment"]
+        domain = Domain("partner_id", "in", self.commercial_partner_id.ids) & Domain(
+            "state", "not in", ["returned", "retired"]
+        )
+        counts = dict(Equipment._read_group(domain, ["partner_id"], ["__count"]))
+        in_warranty = dict(
+            Equipment._read_group(
+                domain & Domain("warranty_end_date", ">=", fields.Date.context_today(self)),
                 ["partner_id"],
-                ["__count", "warranty_end_date:array_agg"],
+                ["__count"],
             )
-        }
+        )
         for partner in self:
-            count, in_warranty = figures.get(partner.commercial_partner_id, (0, 0))
-            partner.crm_equipment_count = count
-            partner.crm_equipment_warranty_count = in_warranty
+            customer = partner.commercial_partner_id
+            partner.crm_equipment_count = counts.get(customer, 0)
+            partner.crm_equipment_warranty_count = in_warranty.get(customer, 0)
 
     def _search_crm_last_contact_date(self, operator, value):
         """Customers by the date of their last call or message, as on the card."""

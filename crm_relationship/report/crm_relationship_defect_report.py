@@ -18,6 +18,7 @@ class CrmRelationshipDefectReport(models.Model):
     """
 
     _name = "crm.relationship.defect.report"
+    _inherit = "crm.relationship.defect.rate.mixin"
     _description = "Defect Analysis"
     _auto = False
     _order = "date desc, id desc"
@@ -37,15 +38,6 @@ class CrmRelationshipDefectReport(models.Model):
     warranty_state = fields.Selection(
         [("warranty", "Under Warranty"), ("chargeable", "Chargeable")], string="Warranty", readonly=True
     )
-    defect_count = fields.Integer(string="# Defects", readonly=True)
-    delivered_qty = fields.Float(string="Units Delivered", readonly=True)
-    defect_rate = fields.Float(
-        string="Defect Rate (%)",
-        readonly=True,
-        aggregator="avg",
-        help="Defects per 100 units delivered to customers.",
-    )
-
     _depends = frozendict(
         {
             "crm.relationship.defect": [
@@ -89,16 +81,6 @@ class CrmRelationshipDefectReport(models.Model):
             """,
             self._get_defect_branch(),
             self._get_delivery_branch(),
-        )
-
-    def _read_group_select(self, aggregate_spec, query):
-        """The defect rate of a group is its defects over its units delivered, not an average of rows."""
-        if aggregate_spec != "defect_rate:avg":
-            return super()._read_group_select(aggregate_spec, query)
-        return SQL(
-            "COALESCE(100.0 * SUM(%(defects)s) / NULLIF(SUM(%(delivered)s), 0), 0)",
-            defects=self._field_to_sql(self._table, "defect_count", query),
-            delivered=self._field_to_sql(self._table, "delivered_qty", query),
         )
 
     @api.model

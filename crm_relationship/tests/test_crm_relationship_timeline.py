@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 from markupsafe import Markup
@@ -131,4 +132,8 @@ class TestCustomerTimeline(CustomerHistoryCase):
                 99, "FROM res_partner p", res_id="p.id", colour="'red'"
             )
         branches = self.env["crm.relationship.timeline"]._get_sources()
-        self.assertGreaterEqual(len(branches), 5)
+        codes = [branch.params[0] for branch in branches]
+        self.assertTrue(
+            all(re.match(r"SELECT \(.+?\) \* 1000 \+ %s AS id", branch.code) for branch in branches)
+        )
+        self.assertEqual(sorted(codes), list(range(1, 9)), "one branch per core document type, unique codes")

@@ -17,6 +17,7 @@ class CrmRelationshipDefectComponentReport(models.Model):
     """
 
     _name = "crm.relationship.defect.component.report"
+    _inherit = "crm.relationship.defect.rate.mixin"
     _description = "Defect Analysis per Component Lot"
     _auto = False
     _order = "date desc, id desc"
@@ -32,15 +33,6 @@ class CrmRelationshipDefectComponentReport(models.Model):
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     severity = fields.Selection(SEVERITIES, readonly=True)
-    defect_count = fields.Integer(string="# Defects", readonly=True)
-    delivered_qty = fields.Float(string="Units Delivered", readonly=True)
-    defect_rate = fields.Float(
-        string="Defect Rate (%)",
-        readonly=True,
-        aggregator="avg",
-        help="Defects per 100 units delivered to customers.",
-    )
-
     _depends = frozendict(
         {
             "crm.relationship.defect": ["name", "date_reported", "product_id", "lot_id", "partner_id"]
@@ -104,14 +96,4 @@ class CrmRelationshipDefectComponentReport(models.Model):
              WHERE fm.production_id IS NOT NULL AND fm.state = 'done' AND cm.state = 'done'
                AND fml.lot_id IS NOT NULL AND cml.lot_id IS NOT NULL
             """
-        )
-
-    def _read_group_select(self, aggregate_spec, query):
-        """The defect rate of a group is its defects over its units delivered, not an average of rows."""
-        if aggregate_spec != "defect_rate:avg":
-            return super()._read_group_select(aggregate_spec, query)
-        return SQL(
-            "COALESCE(100.0 * SUM(%(defects)s) / NULLIF(SUM(%(delivered)s), 0), 0)",
-            defects=self._field_to_sql(self._table, "defect_count", query),
-            delivered=self._field_to_sql(self._table, "delivered_qty", query),
         )
