@@ -279,8 +279,7 @@ class ResPartner(models.Model):
         if operator not in ("in", "not in"):
             return NotImplemented
         positive = (operator == "in") == (True in value)
-        partner_ids = [row[0] for row in self.env.execute_query(self._crm_next_activity_query())]
-        commercial_ids = self.sudo().browse(partner_ids).commercial_partner_id.ids
+        commercial_ids = [row[0] for row in self.env.execute_query(self._crm_next_activity_query())]
         domain = Domain("commercial_partner_id", "in", commercial_ids)
         return domain if positive else ~domain
 
