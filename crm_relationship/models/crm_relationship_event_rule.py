@@ -111,6 +111,7 @@ class CrmRelationshipEventRule(models.Model):
 
     def action_view_logs(self):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "crm_relationship.crm_relationship_event_log_action"
         )
@@ -119,7 +120,12 @@ class CrmRelationshipEventRule(models.Model):
         return action
 
     def action_run(self):
-        """Check the rules now; return a notification saying how many customers they fired for."""
+        """Check the rules now; return a notification saying how many customers they fired for.
+
+        Firing schedules activities and sends e-mails: only who may edit the
+        rules (managers) runs them by hand; the nightly job runs them all.
+        """
+        self.check_access("write")
         logs = self._evaluate()
         return {
             "type": "ir.actions.client",

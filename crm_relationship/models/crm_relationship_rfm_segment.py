@@ -83,6 +83,7 @@ class CrmRelationshipRfmSegment(models.Model):
 
     def action_view_partners(self):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id("crm_relationship.res_partner_action_customer")
         action["domain"] = [("crm_segment_id", "=", self.id)]
         action["context"] = {"create": False}

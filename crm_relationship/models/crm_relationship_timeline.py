@@ -392,6 +392,7 @@ class CrmRelationshipTimeline(models.Model):
     def action_open_document(self):
         """Open the document of the entry, with the user's own access rights."""
         self.ensure_one()
+        self.check_access("read")
         res_model, res_id = self.res_model, self.res_id
         if res_model == "mail.message":
             message = self.env["mail.message"].browse(res_id)

@@ -8,17 +8,20 @@ class ProductTemplate(models.Model):
         string="Register as Customer Equipment",
         help="Deliveries of this product to a customer create customer equipment, one record per serial "
         "number or per unit. Can also be set on the product category.",
+        groups="base.group_user",
     )
     crm_warranty_months = fields.Integer(
         string="Warranty (months)",
         help="Warranty granted on this product, counted from the delivery date of each unit. "
         "Leave 0 to use the duration of the product category.",
+        groups="base.group_user",
     )
     crm_equipment_category_id = fields.Many2one(
         "crm.relationship.equipment.category",
         string="Equipment Category",
         help="Category of the equipment registered for this product; "
         "defaults to the one of the product category.",
+        groups="base.group_user",
     )
 
     def _is_crm_equipment(self):

@@ -18,78 +18,172 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     crm_currency_id = fields.Many2one(
-        "res.currency", string="Card Currency", compute="_compute_crm_currency_id"
+        "res.currency",
+        string="Card Currency",
+        compute="_compute_crm_currency_id",
+        groups="crm_relationship.crm_relationship_group_user",
     )
     # Offers and sale orders
-    crm_quotation_count = fields.Integer(string="Offers", compute="_compute_crm_card_figures")
-    crm_quotation_amount = fields.Monetary(
-        string="Offers Amount", currency_field="crm_currency_id", compute="_compute_crm_card_figures"
+    crm_quotation_count = fields.Integer(
+        string="Offers",
+        compute="_compute_crm_card_figures",
+        groups="crm_relationship.crm_relationship_group_user",
     )
-    crm_quotation_expired_count = fields.Integer(string="Expired Offers", compute="_compute_crm_card_figures")
-    crm_order_count = fields.Integer(string="Sale Orders", compute="_compute_crm_card_figures")
+    crm_quotation_amount = fields.Monetary(
+        string="Offers Amount",
+        currency_field="crm_currency_id",
+        compute="_compute_crm_card_figures",
+        groups="crm_relationship.crm_relationship_group_user",
+    )
+    crm_quotation_expired_count = fields.Integer(
+        string="Expired Offers",
+        compute="_compute_crm_card_figures",
+        groups="crm_relationship.crm_relationship_group_user",
+    )
+    crm_order_count = fields.Integer(
+        string="Sale Orders",
+        compute="_compute_crm_card_figures",
+        groups="crm_relationship.crm_relationship_group_user",
+    )
     crm_order_amount = fields.Monetary(
-        string="Ordered Amount", currency_field="crm_currency_id", compute="_compute_crm_card_figures"
+        string="Ordered Amount",
+        currency_field="crm_currency_id",
+        compute="_compute_crm_card_figures",
+        groups="crm_relationship.crm_relationship_group_user",
     )
     crm_order_to_deliver_count = fields.Integer(
-        string="Orders to Deliver", compute="_compute_crm_card_figures"
+        string="Orders to Deliver",
+        compute="_compute_crm_card_figures",
+        groups="crm_relationship.crm_relationship_group_user",
     )
     crm_order_to_invoice_count = fields.Integer(
-        string="Orders to Invoice", compute="_compute_crm_card_figures"
+        string="Orders to Invoice",
+        compute="_compute_crm_card_figures",
+        groups="crm_relationship.crm_relationship_group_user",
     )
-    crm_first_purchase_date = fields.Date(string="First Purchase", compute="_compute_crm_card_figures")
-    crm_last_purchase_date = fields.Date(string="Last Purchase", compute="_compute_crm_card_figures")
+    crm_first_purchase_date = fields.Date(
+        string="First Purchase",
+        compute="_compute_crm_card_figures",
+        groups="crm_relationship.crm_relationship_group_user",
+    )
+    crm_last_purchase_date = fields.Date(
+        string="Last Purchase",
+        compute="_compute_crm_card_figures",
+        groups="crm_relationship.crm_relationship_group_user",
+    )
     # Delivery notes
-    crm_delivery_count = fields.Integer(string="Delivery Notes", compute="_compute_crm_card_figures")
-    crm_delivery_open_count = fields.Integer(
-        string="Deliveries in Progress", compute="_compute_crm_card_figures"
+    crm_delivery_count = fields.Integer(
+        string="Delivery Notes",
+        compute="_compute_crm_card_figures",
+        groups="crm_relationship.crm_relationship_group_user",
     )
-    crm_return_count = fields.Integer(string="Returns", compute="_compute_crm_card_figures")
-    crm_last_delivery_date = fields.Datetime(string="Last Delivery", compute="_compute_crm_card_figures")
+    crm_delivery_open_count = fields.Integer(
+        string="Deliveries in Progress",
+        compute="_compute_crm_card_figures",
+        groups="crm_relationship.crm_relationship_group_user",
+    )
+    crm_return_count = fields.Integer(
+        string="Returns",
+        compute="_compute_crm_card_figures",
+        groups="crm_relationship.crm_relationship_group_user",
+    )
+    crm_last_delivery_date = fields.Datetime(
+        string="Last Delivery",
+        compute="_compute_crm_card_figures",
+        groups="crm_relationship.crm_relationship_group_user",
+    )
     # Invoices, credit notes and payments
-    crm_invoice_count = fields.Integer(string="Posted Invoices", compute="_compute_crm_card_figures")
-    crm_refund_count = fields.Integer(string="Credit Notes", compute="_compute_crm_card_figures")
+    crm_invoice_count = fields.Integer(
+        string="Posted Invoices",
+        compute="_compute_crm_card_figures",
+        groups="crm_relationship.crm_relationship_group_user",
+    )
+    crm_refund_count = fields.Integer(
+        string="Credit Notes",
+        compute="_compute_crm_card_figures",
+        groups="crm_relationship.crm_relationship_group_user",
+    )
     crm_invoiced_amount = fields.Monetary(
         string="Invoiced (net of credit notes)",
         currency_field="crm_currency_id",
         compute="_compute_crm_card_figures",
+        groups="crm_relationship.crm_relationship_group_user",
     )
     crm_invoiced_this_year = fields.Monetary(
         string="Invoiced This Year",
         currency_field="crm_currency_id",
         compute="_compute_crm_card_figures",
         help="Untaxed amount of the posted invoices minus credit notes dated this year.",
+        groups="crm_relationship.crm_relationship_group_user",
     )
     crm_invoiced_last_year = fields.Monetary(
-        string="Invoiced Last Year", currency_field="crm_currency_id", compute="_compute_crm_card_figures"
+        string="Invoiced Last Year",
+        currency_field="crm_currency_id",
+        compute="_compute_crm_card_figures",
+        groups="crm_relationship.crm_relationship_group_user",
     )
     crm_amount_due = fields.Monetary(
-        string="Open Balance", currency_field="crm_currency_id", compute="_compute_crm_card_figures"
+        string="Open Balance",
+        currency_field="crm_currency_id",
+        compute="_compute_crm_card_figures",
+        groups="crm_relationship.crm_relationship_group_user",
     )
     crm_amount_overdue = fields.Monetary(
-        string="Overdue Balance", currency_field="crm_currency_id", compute="_compute_crm_card_figures"
+        string="Overdue Balance",
+        currency_field="crm_currency_id",
+        compute="_compute_crm_card_figures",
+        groups="crm_relationship.crm_relationship_group_user",
     )
-    crm_last_payment_date = fields.Date(string="Last Payment", compute="_compute_crm_card_figures")
+    crm_last_payment_date = fields.Date(
+        string="Last Payment",
+        compute="_compute_crm_card_figures",
+        groups="crm_relationship.crm_relationship_group_user",
+    )
     # Contacts and next action
     crm_last_contact_date = fields.Datetime(
-        string="Last Contact", compute="_compute_crm_card_figures", search="_search_crm_last_contact_date"
+        string="Last Contact",
+        compute="_compute_crm_card_figures",
+        search="_search_crm_last_contact_date",
+        groups="crm_relationship.crm_relationship_group_user",
     )
-    crm_next_action_date = fields.Date(string="Next Action Due", compute="_compute_crm_next_action")
+    crm_next_action_date = fields.Date(
+        string="Next Action Due",
+        compute="_compute_crm_next_action",
+        groups="crm_relationship.crm_relationship_group_user",
+    )
     crm_next_action_user_id = fields.Many2one(
-        "res.users", string="Next Action By", compute="_compute_crm_next_action"
+        "res.users",
+        string="Next Action By",
+        compute="_compute_crm_next_action",
+        groups="crm_relationship.crm_relationship_group_user",
     )
-    crm_next_action_summary = fields.Char(string="Next Action", compute="_compute_crm_next_action")
+    crm_next_action_summary = fields.Char(
+        string="Next Action",
+        compute="_compute_crm_next_action",
+        groups="crm_relationship.crm_relationship_group_user",
+    )
     crm_has_next_action = fields.Boolean(
         string="Has a Planned Next Action",
         compute="_compute_crm_next_action",
         search="_search_crm_has_next_action",
         help="An open activity is planned on the customer, one of its contacts or one of its documents.",
+        groups="crm_relationship.crm_relationship_group_user",
     )
-    crm_next_action_overdue = fields.Boolean(string="Next Action Overdue", compute="_compute_crm_next_action")
-    crm_alert_message = fields.Text(string="Customer Alerts", compute="_compute_crm_alert_message")
+    crm_next_action_overdue = fields.Boolean(
+        string="Next Action Overdue",
+        compute="_compute_crm_next_action",
+        groups="crm_relationship.crm_relationship_group_user",
+    )
+    crm_alert_message = fields.Text(
+        string="Customer Alerts",
+        compute="_compute_crm_alert_message",
+        groups="crm_relationship.crm_relationship_group_user",
+    )
     crm_timeline_ids = fields.One2many(
         "crm.relationship.timeline",
         string="Latest Events",
         compute="_compute_crm_timeline_ids",
+        groups="crm_relationship.crm_relationship_group_user",
     )
 
     # Calls
@@ -99,6 +193,7 @@ class ResPartner(models.Model):
         store=True,
         index=True,
         help="Phone as international digits (390289451120), for the caller lookup.",
+        groups="base.group_user",
     )
     crm_call_count = fields.Integer(
         string="Calls",
@@ -121,6 +216,7 @@ class ResPartner(models.Model):
     crm_preferred_channel_id = fields.Many2one(
         "crm.relationship.call.channel",
         string="Preferred Channel",
+        copy=False,
         groups="crm_relationship.crm_relationship_group_user",
         help="How the customer prefers to be contacted.",
     )
@@ -157,6 +253,7 @@ class ResPartner(models.Model):
         copy=False,
         aggregator="avg",
         help="From 1 (the fifth of the customers who bought longest ago) to 5 (who bought most recently).",
+        groups="crm_relationship.crm_relationship_group_user",
     )
     crm_rfm_frequency = fields.Integer(
         string="Frequency Score",
@@ -164,6 +261,7 @@ class ResPartner(models.Model):
         copy=False,
         aggregator="avg",
         help="From 1 (the fifth of the customers with the fewest invoices) to 5 (with the most).",
+        groups="crm_relationship.crm_relationship_group_user",
     )
     crm_rfm_monetary = fields.Integer(
         string="Monetary Score",
@@ -171,6 +269,7 @@ class ResPartner(models.Model):
         copy=False,
         aggregator="avg",
         help="From 1 (the fifth of the customers invoiced the least, net of credit notes) to 5 (the most).",
+        groups="crm_relationship.crm_relationship_group_user",
     )
     crm_rfm_score = fields.Integer(
         string="RFM Score",
@@ -178,6 +277,7 @@ class ResPartner(models.Model):
         copy=False,
         aggregator="avg",
         help="Recency + frequency + monetary scores, from 3 to 15.",
+        groups="crm_relationship.crm_relationship_group_user",
     )
     crm_segment_id = fields.Many2one(
         "crm.relationship.rfm.segment",
@@ -186,6 +286,7 @@ class ResPartner(models.Model):
         copy=False,
         index="btree_not_null",
         ondelete="set null",
+        groups="crm_relationship.crm_relationship_group_user",
     )
 
     # Profitability and customer events
@@ -193,21 +294,21 @@ class ResPartner(models.Model):
         string="Margin This Year",
         currency_field="crm_currency_id",
         compute="_compute_crm_profitability",
-        groups="crm_relationship.crm_relationship_group_user",
+        groups="crm_relationship.crm_relationship_group_manager",
         help="Untaxed invoiced amount net of credit notes minus the cost of the products, this year.",
     )
     crm_cost_to_serve_this_year = fields.Monetary(
         string="Cost to Serve This Year",
         currency_field="crm_currency_id",
         compute="_compute_crm_profitability",
-        groups="crm_relationship.crm_relationship_group_user",
+        groups="crm_relationship.crm_relationship_group_manager",
         help="Call minutes at the hourly cost plus defects handled under warranty, this year.",
     )
     crm_payment_delay = fields.Float(
         string="Average Payment Delay (days)",
         digits=(16, 1),
         compute="_compute_crm_profitability",
-        groups="crm_relationship.crm_relationship_group_user",
+        groups="crm_relationship.crm_relationship_group_manager",
         help="Days from the invoice date to the payment, over the paid invoices of the last 12 months.",
     )
     crm_event_log_ids = fields.One2many(
@@ -227,11 +328,13 @@ class ResPartner(models.Model):
         string="Defect Reports",
         compute="_compute_crm_defect_counts",
         help="Defect reports of the customer, in the companies active for the user.",
+        groups="crm_relationship.crm_relationship_group_user",
     )
     crm_defect_open_count = fields.Integer(
         string="Open Defect Reports",
         compute="_compute_crm_defect_counts",
         help="Defect reports of the customer not yet resolved, closed or rejected.",
+        groups="crm_relationship.crm_relationship_group_user",
     )
 
     @api.depends_context("company")
@@ -278,6 +381,7 @@ class ResPartner(models.Model):
     def _search_crm_has_next_action(self, operator, value):
         if operator not in ("in", "not in"):
             return NotImplemented
+        self._check_field_access(self._fields["crm_has_next_action"], "read")
         positive = (operator == "in") == (True in value)
         commercial_ids = [row[0] for row in self.env.execute_query(self._crm_next_activity_query())]
         domain = Domain("commercial_partner_id", "in", commercial_ids)
@@ -436,6 +540,7 @@ class ResPartner(models.Model):
 
     def _search_crm_last_contact_date(self, operator, value):
         """Customers by the date of their last call or message, as on the card."""
+        self._check_field_access(self._fields["crm_last_contact_date"], "read")
         Timeline = self.env["crm.relationship.timeline"].sudo()
         domain = (
             Domain("entry_type", "in", self._crm_contact_entry_types())
@@ -798,9 +903,16 @@ class ResPartner(models.Model):
     # Actions
     # ------------------------------------------------------------------
 
+    def _crm_check_access(self, model="crm.relationship.timeline", operation="read"):
+        """Raise an ``AccessError`` unless the user may read these partners and do
+        ``operation`` on ``model``: the card's buttons are for Customer Relationship users."""
+        self.env[model].check_access(operation)
+        self.check_access("read")
+
     def action_open_crm_card(self):
         """Open the customer card of the commercial entity."""
         self.ensure_one()
+        self._crm_check_access()
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Customer Card"),
@@ -819,18 +931,21 @@ class ResPartner(models.Model):
         return action
 
     def action_view_crm_quotations(self):
+        self._crm_check_access()
         return self._crm_action_documents(
             "sale.action_quotations",
             [("partner_id", "child_of", self.commercial_partner_id.id), ("state", "in", ("draft", "sent"))],
         )
 
     def action_view_crm_orders(self):
+        self._crm_check_access()
         return self._crm_action_documents(
             "sale.action_orders",
             [("partner_id", "child_of", self.commercial_partner_id.id), ("state", "=", "sale")],
         )
 
     def action_view_crm_deliveries(self):
+        self._crm_check_access()
         return self._crm_action_documents(
             "stock.action_picking_tree_all",
             [
@@ -844,6 +959,7 @@ class ResPartner(models.Model):
         )
 
     def action_view_crm_invoices(self):
+        self._crm_check_access()
         return self._crm_action_documents(
             "account.action_move_out_invoice_type",
             [
@@ -855,6 +971,7 @@ class ResPartner(models.Model):
 
     def action_view_crm_timeline(self):
         self.ensure_one()
+        self._crm_check_access()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "crm_relationship.crm_relationship_timeline_action"
         )
@@ -864,6 +981,7 @@ class ResPartner(models.Model):
 
     def action_view_crm_calls(self):
         self.ensure_one()
+        self._crm_check_access("crm.relationship.call", "read")
         customer = self.commercial_partner_id
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "crm_relationship.crm_relationship_call_action"
@@ -877,11 +995,13 @@ class ResPartner(models.Model):
 
     def action_crm_log_call(self):
         self.ensure_one()
+        self._crm_check_access("crm.relationship.call", "create")
         Call = self.env["crm.relationship.call"]
         return Call._get_log_call_action(Call._prepare_partner_call_values(self))
 
     def action_view_crm_equipment(self):
         self.ensure_one()
+        self._crm_check_access("crm.relationship.equipment", "read")
         customer = self.commercial_partner_id
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "crm_relationship.crm_relationship_equipment_action"
@@ -896,6 +1016,7 @@ class ResPartner(models.Model):
 
     def action_view_crm_event_logs(self):
         self.ensure_one()
+        self._crm_check_access("crm.relationship.event.log", "read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "crm_relationship.crm_relationship_event_log_action"
         )
@@ -905,6 +1026,7 @@ class ResPartner(models.Model):
 
     def action_view_crm_profitability(self):
         self.ensure_one()
+        self._crm_check_access("crm.relationship.profitability.report", "read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "crm_relationship.crm_relationship_profitability_report_action"
         )
@@ -915,6 +1037,7 @@ class ResPartner(models.Model):
 
     def action_view_crm_defects(self):
         self.ensure_one()
+        self._crm_check_access("crm.relationship.defect", "read")
         customer = self.commercial_partner_id
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "crm_relationship.crm_relationship_defect_action"
@@ -928,6 +1051,7 @@ class ResPartner(models.Model):
 
     def action_crm_report_defect(self):
         self.ensure_one()
+        self._crm_check_access("crm.relationship.defect", "create")
         Defect = self.env["crm.relationship.defect"]
         customer = self.commercial_partner_id
         return Defect._get_report_defect_action(

@@ -8,6 +8,7 @@ class SaleOrder(models.Model):
         string="Customer Alerts",
         compute="_compute_crm_alert_message",
         help="Open complaints, overdue invoices or missing next action of the customer.",
+        groups="crm_relationship.crm_relationship_group_user",
     )
 
     @api.depends("partner_id")
@@ -35,4 +36,6 @@ class SaleOrder(models.Model):
 
     def action_crm_log_call(self):
         self.ensure_one()
+        self.env["crm.relationship.call"].check_access("create")
+        self.check_access("read")
         return self.env["crm.relationship.call"]._get_log_call_action(self._prepare_crm_call_values())

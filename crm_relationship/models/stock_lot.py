@@ -4,9 +4,16 @@ from odoo import fields, models
 class StockLot(models.Model):
     _inherit = "stock.lot"
 
-    crm_equipment_ids = fields.One2many("crm.relationship.equipment", "lot_id", string="Customer Equipment")
+    crm_equipment_ids = fields.One2many(
+        "crm.relationship.equipment",
+        "lot_id",
+        string="Customer Equipment",
+        groups="crm_relationship.crm_relationship_group_user",
+    )
     crm_equipment_count = fields.Integer(
-        string="Customer Equipment Count", compute="_compute_crm_equipment_count"
+        string="Customer Equipment Count",
+        compute="_compute_crm_equipment_count",
+        groups="crm_relationship.crm_relationship_group_user",
     )
 
     def _compute_crm_equipment_count(self):
@@ -20,6 +27,8 @@ class StockLot(models.Model):
 
     def action_view_crm_equipment(self):
         self.ensure_one()
+        self.env["crm.relationship.equipment"].check_access("read")
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "crm_relationship.crm_relationship_equipment_action"
         )

@@ -34,4 +34,6 @@ class StockPicking(models.Model):
 
     def action_crm_log_call(self):
         self.ensure_one()
+        self.env["crm.relationship.call"].check_access("create")
+        self.check_access("read")
         return self.env["crm.relationship.call"]._get_log_call_action(self._prepare_crm_call_values())

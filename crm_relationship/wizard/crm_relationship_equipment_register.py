@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 
 class CrmRelationshipEquipmentRegister(models.TransientModel):
@@ -12,7 +12,12 @@ class CrmRelationshipEquipmentRegister(models.TransientModel):
     _name = "crm.relationship.equipment.register"
     _description = "Register Past Deliveries as Customer Equipment"
 
-    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        default=lambda self: self.env.company,
+        domain=lambda self: [("id", "in", self.env.companies.ids)],
+    )
     date_from = fields.Date(
         string="Delivered Since",
         help="Leave empty to go through every past delivery of the flagged products.",
@@ -25,6 +30,11 @@ class CrmRelationshipEquipmentRegister(models.TransientModel):
     def _compute_preview(self):
         Equipment = self.env["crm.relationship.equipment"].sudo()
         for wizard in self:
+            if wizard.company_id not in self.env.companies:
+                wizard.update(
+                    {"move_line_count": 0, "equipment_to_create_count": 0, "equipment_to_update_count": 0}
+                )
+                continue
             move_lines = wizard._get_move_lines()
             vals_list, updates, returned = Equipment._get_registration_plan(move_lines)
             wizard.move_line_count = len(move_lines)
@@ -33,6 +43,8 @@ class CrmRelationshipEquipmentRegister(models.TransientModel):
 
     def _get_move_lines(self):
         self.ensure_one()
+        if self.company_id not in self.env.companies:
+            raise AccessError(self.env._("Choose one of the companies you are working in."))
         return (
             self.env["crm.relationship.equipment"]
             .sudo()
