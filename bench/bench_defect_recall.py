@@ -11,10 +11,14 @@ Usage (from the repository root, on a database where crm_relationship is install
    deliveries, move lines and equipment are cloned from it through SQL.
 2. For each lot, reports a defect of the first customer and measures, with a
    cold ORM cache, ``_get_affected_customers()`` (time and SQL queries), then
-   queues the recall e-mails (``_queue_recall_mails``) and plans the recall
-   calls (``_create_recall_calls``); both are rolled back.
+   records a recall by e-mail (``_queue_recall_mails``: what the user's
+   request does, nothing rendered), renders and queues those e-mails as the
+   scheduled action does (``_send_pending_mails``, in batches of the
+   ``crm_relationship.recall_mail_batch_size`` parameter, default 500), and
+   plans the recall calls (``_create_recall_calls``); all are rolled back.
 3. Prints the figures of the 20-customer and of the 2,000-customer lot side by
-   side: the number of queries does not grow with the number of customers.
+   side: the number of queries of the request does not grow with the number
+   of customers; the scheduled action adds a fixed number of queries per batch.
 """
 
 import argparse
@@ -205,7 +209,15 @@ def bench_lot(env, product, lot_name):
     (customers, equipment), affected_s, affected_q = measure(env, defect._get_affected_customers)
     template = env.ref("crm_relationship.crm_relationship_defect_mail_template_recall")
     with env.cr.savepoint(flush=False) as savepoint:
-        mails, mail_s, mail_q = measure(env, lambda: defect._queue_recall_mails(customers, template))
+        log, mail_s, mail_q = measure(env, lambda: defect._queue_recall_mails(customers, template))
+
+        def render():
+            rendered = 0
+            while log.state == "queued":
+                rendered += log._send_pending_mails(log._get_batch_size())
+            return log.mail_count
+
+        mails, render_s, render_q = measure(env, render)
         savepoint.rollback()
     with env.cr.savepoint(flush=False) as savepoint:
         calls, call_s, call_q = measure(env, lambda: defect._create_recall_calls(customers))
@@ -214,7 +226,8 @@ def bench_lot(env, product, lot_name):
         "customers": len(customers),
         "equipment": len(equipment),
         "affected": (affected_s, affected_q),
-        "mails": (len(mails), mail_s, mail_q),
+        "mails": (len(log.partner_ids), mail_s, mail_q),
+        "render": (mails, render_s, render_q),
         "calls": (len(calls), call_s, call_q),
     }
 
@@ -242,7 +255,8 @@ def main():
         print(f"Affected customers and recall ({bridge}), cold ORM cache, rolled back:")
         header = (
             f"{'lot shipped to':>16} | {'affected: ms':>12} {'queries':>7} | "
-            f"{'queue mails: ms':>15} {'queries':>7} | {'plan calls: ms':>14} {'queries':>7}"
+            f"{'record recall: ms':>17} {'queries':>7} | {'cron renders: ms':>16} {'queries':>7} | "
+            f"{'plan calls: ms':>14} {'queries':>7}"
         )
         print(header)
         print("-" * len(header))
@@ -252,16 +266,18 @@ def main():
             results[count] = res
             print(
                 f"{count:>7,} customers | {res['affected'][0] * 1000:>12.1f} {res['affected'][1]:>7} | "
-                f"{res['mails'][1] * 1000:>15.1f} {res['mails'][2]:>7} | "
+                f"{res['mails'][1] * 1000:>17.1f} {res['mails'][2]:>7} | "
+                f"{res['render'][1] * 1000:>16.1f} {res['render'][2]:>7} | "
                 f"{res['calls'][1] * 1000:>14.1f} {res['calls'][2]:>7}"
             )
             assert res["customers"] == count - 1, res
             assert res["mails"][0] == count - 1 and res["calls"][0] == count - 1, res
+            assert res["render"][0] == count - 1, res
         small, large = results[LOTS[0][1]], results[LOTS[1][1]]
         extra_customers = LOTS[1][1] - LOTS[0][1]
         for label, key, index in (
             ("affected customers", "affected", 1),
-            ("queued e-mails", "mails", 2),
+            ("recording the e-mail recall", "mails", 2),
             ("recall calls", "calls", 2),
         ):
             extra = large[key][index] - small[key][index]
@@ -272,6 +288,12 @@ def main():
                 f"{large[key][index]} for {LOTS[1][1] - 1:,} customers: {per_customer:.3f} per extra customer "
                 f"({verdict}; the ORM reads and inserts in batches of 1,000)"
             )
+        batches = -(-(LOTS[1][1] - 1) // env["crm.relationship.defect.recall.log"]._get_batch_size())
+        print(
+            f"Scheduled action rendering the e-mails: {small['render'][2]} queries for {LOTS[0][1] - 1} "
+            f"customers (1 batch), {large['render'][2]} for {LOTS[1][1] - 1:,} customers ({batches} batches, "
+            f"{large['render'][1]:.1f}s outside any user request)"
+        )
         cr.rollback()
 
 

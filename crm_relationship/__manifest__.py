@@ -1,6 +1,6 @@
 {
     "name": "Customer Relationship",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "category": "Sales/CRM",
     "summary": "Unified customer card, calls, installed base, defect reports and "
     "customer analytics built on the sale orders, deliveries and invoices "
@@ -33,6 +33,7 @@
         "views/crm_relationship_defect_views.xml",
         "views/crm_relationship_defect_category_views.xml",
         "views/crm_relationship_defect_route_views.xml",
+        "views/crm_relationship_defect_recall_log_views.xml",
         "wizard/crm_relationship_defect_recall_views.xml",
         "wizard/crm_relationship_call_close_views.xml",
         "wizard/crm_relationship_call_lookup_views.xml",

@@ -15,6 +15,8 @@ from . import res_config_settings
 from . import crm_relationship_defect_category
 from . import crm_relationship_defect_route
 from . import crm_relationship_defect
+from . import crm_relationship_defect_recall_log
+from . import mail_thread
 from . import crm_relationship_rfm_segment
 from . import crm_relationship_event_rule
 from . import crm_relationship_event_log

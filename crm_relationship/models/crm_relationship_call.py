@@ -4,6 +4,17 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 
+from .crm_relationship_tools import (
+    check_company_hiding_names,
+    check_workflow_write,
+    readable_name,
+    without_workflow_env,
+)
+
+# The operator of a call counts in the staff performance: set at creation to
+# the user logging it, changed by the actions or a manager's tracked correction.
+WORKFLOW_FIELDS = frozenset(("user_id",))
+
 
 class CrmRelationshipCall(models.Model):
     """One contact between the company and a customer, whatever the channel.
@@ -222,25 +233,32 @@ class CrmRelationshipCall(models.Model):
 
     @api.constrains("partner_id", "contact_id", "sale_order_id", "picking_id", "invoice_id", "equipment_id")
     def _check_documents_partner(self):
+        # Checked with sudo (operators link documents of apps they cannot
+        # read); the messages only name what the user may read.
+        env = self.env
+        hidden = env._("a record of another company")
         for call in self.sudo():
             customer = call.partner_id
+            customer_name = readable_name(env, customer, env._("the customer of the call"))
             if call.contact_id and call.contact_id.commercial_partner_id != customer:
                 raise ValidationError(
-                    self.env._(
+                    env._(
                         "%(contact)s does not work for %(customer)s.",
-                        contact=call.contact_id.display_name,
-                        customer=customer.display_name,
+                        contact=readable_name(env, call.contact_id, hidden),
+                        customer=customer_name,
                     )
                 )
             for document in (call.sale_order_id, call.picking_id, call.invoice_id, call.equipment_id):
                 if document and document.partner_id.commercial_partner_id != customer:
                     raise ValidationError(
-                        self.env._(
+                        env._(
                             "%(document)s belongs to %(owner)s, not to %(customer)s, "
                             "the customer of this call.",
-                            document=document.display_name,
-                            owner=document.partner_id.commercial_partner_id.display_name,
-                            customer=customer.display_name,
+                            document=readable_name(env, document, hidden),
+                            owner=readable_name(
+                                env, document.partner_id.commercial_partner_id, env._("another customer")
+                            ),
+                            customer=customer_name,
                         )
                     )
 
@@ -260,6 +278,20 @@ class CrmRelationshipCall(models.Model):
     def _onchange_partner_id(self):
         if self.contact_id and self.contact_id.commercial_partner_id != self.partner_id:
             self.contact_id = False
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("user_id") and vals["user_id"] != self.env.uid:
+                check_workflow_write(self, {"user_id"})
+        return super(CrmRelationshipCall, without_workflow_env(self)).create(vals_list)
+
+    def write(self, vals):
+        check_workflow_write(self, WORKFLOW_FIELDS & vals.keys())
+        return super(CrmRelationshipCall, without_workflow_env(self)).write(vals)
+
+    def _check_company(self, fnames=None):
+        return check_company_hiding_names(self, fnames, super()._check_company)
 
     def action_close(self):
         """Open the wizard asking the next planned action (or why there is none)."""

@@ -1,17 +1,38 @@
-import re
+import logging
 from collections import defaultdict
 from datetime import timedelta
+
+from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command, Domain
-from odoo.tools import SQL, is_html_empty
+from odoo.tools import SQL, email_normalize, is_html_empty
+from odoo.tools.mail import generate_tracking_message_id
 
 from .crm_relationship_defect_route import ROUTED_DEPARTMENTS, SEVERITIES
+from .crm_relationship_tools import (
+    check_company_hiding_names,
+    check_workflow_write,
+    readable_name,
+    without_workflow_env,
+    workflow_env,
+)
+
+_logger = logging.getLogger(__name__)
 
 DEADLINE_DAYS = {"low": 30, "normal": 10, "high": 5, "critical": 2}
 OPEN_STATES = ("new", "confirmed", "analysis")
 SECONDS_PER_DAY = 86400.0
+# Status, dates and reference change through the actions (or a manager's tracked correction)
+WORKFLOW_FIELDS = frozenset(
+    ("state", "name", "date_confirmed", "date_analysis", "date_resolved", "date_closed")
+)
+# Inbound e-mail bounds (ir.config_parameter name: default)
+MAIL_MAX_SIZE_PARAM = "crm_relationship.defect_mail_max_size_mb"
+MAIL_MAX_SIZE_DEFAULT = 10
+MAIL_MAX_ATTACHMENTS_PARAM = "crm_relationship.defect_mail_max_attachments"
+MAIL_MAX_ATTACHMENTS_DEFAULT = 10
 
 
 class CrmRelationshipDefect(models.Model):
@@ -21,7 +42,9 @@ class CrmRelationshipDefect(models.Model):
     confirmation, the people routed by :meth:`_get_routed_recipients` (routing
     rules, or the defaults) follow the report and get a templated e-mail in
     their language; every later status change notifies the followers, and
-    replies to those e-mails come back to the report through its alias.
+    replies to those e-mails come back to the report through the catchall
+    address and the references of the e-mail (Odoo's reply routing), from
+    the people involved only (:meth:`_routing_check_defect_route`).
 
     From the serial/lot number, :meth:`_get_affected_customers` finds the
     other customers who received units of the same lot (and, with
@@ -31,13 +54,19 @@ class CrmRelationshipDefect(models.Model):
 
     _name = "crm.relationship.defect"
     _description = "Defect Report"
-    _inherit = ("mail.thread", "mail.activity.mixin", "mail.alias.mixin")
+    _inherit = ("mail.thread", "mail.activity.mixin")
     _order = "date_reported desc, id desc"
     _check_company_auto = True
     _mail_post_access = "read"
 
     name = fields.Char(
-        string="Reference", required=True, readonly=True, copy=False, default="New", index="trigram"
+        string="Reference",
+        required=True,
+        readonly=True,
+        copy=False,
+        default="New",
+        index="trigram",
+        tracking=True,
     )
     state = fields.Selection(
         [
@@ -256,6 +285,8 @@ class CrmRelationshipDefect(models.Model):
         compute="_compute_traceability",
     )
     affected_partner_count = fields.Integer(string="Affected Customer Count", compute="_compute_traceability")
+    recall_log_ids = fields.One2many("crm.relationship.defect.recall.log", "defect_id", string="Recalls")
+    recall_count = fields.Integer(compute="_compute_recall_count")
 
     _state_date_idx = models.Index("(state, date_reported DESC)")
 
@@ -369,6 +400,15 @@ class CrmRelationshipDefect(models.Model):
             defect.analysis_days = days(defect.date_confirmed, defect.date_resolved)
             defect.closing_days = days(defect.date_resolved, defect.date_closed)
 
+    def _compute_recall_count(self):
+        counts = dict(
+            self.env["crm.relationship.defect.recall.log"]._read_group(
+                [("defect_id", "in", self.ids)], ["defect_id"], ["__count"]
+            )
+        )
+        for defect in self:
+            defect.recall_count = counts.get(defect, 0)
+
     def _compute_defect_url(self):
         for defect in self:
             defect.defect_url = (
@@ -390,48 +430,55 @@ class CrmRelationshipDefect(models.Model):
 
     @api.constrains("partner_id", "contact_id", "equipment_id", "call_id")
     def _check_customer_documents(self):
+        # Checked with sudo (the links may point to records the user cannot
+        # read); the messages only name what the user may read.
+        env = self.env
+        hidden = env._("a record of another company")
         for defect in self.sudo():
             customer = defect.partner_id
+            customer_name = readable_name(env, customer, env._("the customer of the report"))
             if customer and customer.commercial_partner_id != customer:
                 raise ValidationError(
-                    self.env._(
+                    env._(
                         "%(partner)s is a contact person: the customer of a defect report must be the "
                         "company "
                         "(%(company)s); put the person in the Contact field.",
-                        partner=customer.display_name,
-                        company=customer.commercial_partner_id.display_name,
+                        partner=customer_name,
+                        company=readable_name(env, customer.commercial_partner_id, hidden),
                     )
                 )
             if defect.contact_id and defect.contact_id.commercial_partner_id != customer:
                 raise ValidationError(
-                    self.env._(
+                    env._(
                         "%(contact)s does not work for %(customer)s.",
-                        contact=defect.contact_id.display_name,
-                        customer=customer.display_name or self.env._("the customer of the report"),
+                        contact=readable_name(env, defect.contact_id, hidden),
+                        customer=customer_name,
                     )
                 )
             for document in (defect.equipment_id, defect.call_id):
                 if document and document.partner_id != customer:
                     raise ValidationError(
-                        self.env._(
+                        env._(
                             "%(document)s belongs to %(owner)s, not to %(customer)s, the customer of this "
                             "defect report.",
-                            document=document.display_name,
-                            owner=document.partner_id.display_name,
-                            customer=customer.display_name or self.env._("(no customer)"),
+                            document=readable_name(env, document, hidden),
+                            owner=readable_name(env, document.partner_id, env._("another customer")),
+                            customer=readable_name(env, customer, env._("(no customer)")),
                         )
                     )
 
     @api.constrains("product_id", "lot_id", "equipment_id")
     def _check_lot_id(self):
+        env = self.env
+        hidden = env._("a record of another company")
         for defect in self.sudo():
             if defect.lot_id and defect.lot_id.product_id != defect.product_id:
                 raise ValidationError(
-                    self.env._(
+                    env._(
                         "The serial/lot number %(lot)s is a number of %(lot_product)s, not of %(product)s.",
-                        lot=defect.lot_id.name,
-                        lot_product=defect.lot_id.product_id.display_name,
-                        product=defect.product_id.display_name or self.env._("(no product)"),
+                        lot=readable_name(env, defect.lot_id, hidden),
+                        lot_product=readable_name(env, defect.lot_id.product_id, hidden),
+                        product=readable_name(env, defect.product_id, env._("(no product)")),
                     )
                 )
             if (
@@ -440,11 +487,11 @@ class CrmRelationshipDefect(models.Model):
                 and defect.equipment_id.product_id != defect.product_id
             ):
                 raise ValidationError(
-                    self.env._(
+                    env._(
                         "The equipment %(equipment)s is a %(equipment_product)s, not a %(product)s.",
-                        equipment=defect.equipment_id.display_name,
-                        equipment_product=defect.equipment_id.product_id.display_name,
-                        product=defect.product_id.display_name,
+                        equipment=readable_name(env, defect.equipment_id, hidden),
+                        equipment_product=readable_name(env, defect.equipment_id.product_id, hidden),
+                        product=readable_name(env, defect.product_id, hidden),
                     )
                 )
 
@@ -495,17 +542,31 @@ class CrmRelationshipDefect(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            forced = {fname for fname in WORKFLOW_FIELDS if vals.get(fname)}
+            if vals.get("name") == "New":
+                forced.discard("name")
+            if vals.get("state") == "new":
+                forced.discard("state")
+            check_workflow_write(self, forced)
+        for vals in vals_list:
             if vals.get("name", "New") == "New":
                 company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
                 vals["name"] = (
                     self.env["ir.sequence"].with_company(company).next_by_code("crm.relationship.defect")
                     or "New"
                 )
-        defects = super().create(vals_list)
+        defects = super(CrmRelationshipDefect, without_workflow_env(self)).create(vals_list)
         for defect in defects.filtered("call_id"):
             if not defect.call_id.defect_id:
                 defect.call_id.sudo().defect_id = defect
         return defects
+
+    def write(self, vals):
+        check_workflow_write(self, WORKFLOW_FIELDS & vals.keys())
+        return super(CrmRelationshipDefect, without_workflow_env(self)).write(vals)
+
+    def _check_company(self, fnames=None):
+        return check_company_hiding_names(self, fnames, super()._check_company)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_confirmed(self):
@@ -513,21 +574,117 @@ class CrmRelationshipDefect(models.Model):
             raise UserError(self.env._("Only new or rejected defect reports can be deleted."))
 
     # ------------------------------------------------------------------
-    # Mail: alias, tracking subtypes and templates
+    # Mail: gateway, tracking subtypes and templates
     # ------------------------------------------------------------------
 
-    def _alias_get_creation_values(self):
-        values = super()._alias_get_creation_values()
-        values["alias_model_id"] = self.env["ir.model"]._get_id(self._name)
-        values["alias_force_thread_id"] = self.id or False
-        values["alias_contact"] = "everyone"
-        if self.id and self.name and self.name != "New":
-            Alias = self.env["mail.alias"].sudo()
-            alias_name = Alias._sanitize_alias_name(re.sub(r"[^0-9A-Za-z]+", "-", self.name))
-            if Alias.search_count([("alias_name", "=", alias_name), ("id", "!=", self.alias_id.id)], limit=1):
-                alias_name = f"{alias_name}-{self.id}"
-            values["alias_name"] = alias_name
-        return values
+    @api.model
+    def _get_mail_bounds(self):
+        """``(max size in bytes, max attachments)`` of an incoming e-mail, from the system parameters."""
+        ICP = self.env["ir.config_parameter"].sudo()
+
+        def param(key, default):
+            try:
+                return max(int(ICP.get_param(key, default)), 0)
+            except (TypeError, ValueError):
+                return default
+
+        max_mb = param(MAIL_MAX_SIZE_PARAM, MAIL_MAX_SIZE_DEFAULT)
+        return max_mb * 1024 * 1024, param(MAIL_MAX_ATTACHMENTS_PARAM, MAIL_MAX_ATTACHMENTS_DEFAULT)
+
+    def _get_mail_allowed_emails(self):
+        """Normalized addresses that may write to the report by e-mail.
+
+        The report's followers, the people of its customer (the commercial
+        entity and its contacts) and the plain addresses its routing rules
+        send it to. Everyone else is bounced.
+        """
+        self.ensure_one()
+        defect = self.sudo()
+        partners = defect.message_partner_ids
+        if defect.partner_id:
+            partners |= (
+                self.env["res.partner"]
+                .sudo()
+                .with_context(active_test=False)
+                .search([("commercial_partner_id", "=", defect.partner_id.commercial_partner_id.id)])
+            )
+        emails = set(partners.mapped("email_normalized"))
+        for entry in defect._get_routed_recipients().values():
+            emails.update(email_normalize(email) for email in entry["emails"])
+        emails.discard(False)
+        emails.discard(None)
+        return emails
+
+    def _get_mail_refusal(self, message_dict):
+        """The reason why the incoming e-mail ``message_dict`` is refused on this report, or ``None``."""
+        self.ensure_one()
+        max_size, max_attachments = self._get_mail_bounds()
+        attachments = message_dict.get("attachments") or []
+        if max_attachments and len(attachments) > max_attachments:
+            return self.env._("the message has more than %s attachments.", max_attachments)
+        size = len((message_dict.get("body") or "").encode()) + sum(
+            len(attachment[1] or b"") for attachment in attachments
+        )
+        if max_size and size > max_size:
+            return self.env._("the message is larger than %s MB.", max_size // (1024 * 1024))
+        sender = email_normalize(message_dict.get("email_from") or "")
+        if not sender or sender not in self._get_mail_allowed_emails():
+            return self.env._("this address only accepts replies from the people involved in the matter.")
+        return None
+
+    @api.model
+    def _routing_check_defect_route(self, message, message_dict, route, raise_exception=True):
+        """Accept an incoming e-mail on a defect report, or bounce it politely and log it.
+
+        Called by ``mail.thread._routing_check_route`` for every route that
+        leads to a defect report: replies through the catchall (found by the
+        references of the e-mail) as well as any alias or fallback route.
+        Returns the route, ``False`` when the e-mail was bounced, or ``()``
+        for a route creating a report (reports are not created from e-mails).
+        """
+        if not route[1]:
+            self._routing_warn(
+                self.env._("defect reports are not created from e-mails"),
+                message_dict.get("message_id"),
+                route,
+                raise_exception,
+            )
+            return ()
+        defect = self.browse(route[1])
+        company = defect.company_id
+        refusal = defect.with_context(lang=company.partner_id.lang or "en_US")._get_mail_refusal(message_dict)
+        if not refusal:
+            return route
+        email_from = message_dict.get("email_from")
+        _logger.info(
+            "Routing mail from %s with Message-Id %s: refused on defect report %s: %s",
+            email_from,
+            message_dict.get("message_id"),
+            defect.id,
+            refusal,
+        )
+        body = Markup("<p>%(hello)s</p><p>%(text)s</p><p>%(contact)s</p><p>%(thanks)s</p>") % {
+            "hello": self.env._("Hello,"),
+            "text": self.env._(
+                "your message to %(company)s could not be delivered: %(reason)s",
+                company=company.name,
+                reason=refusal,
+            ),
+            "contact": self.env._(
+                "If you need to reach us, please write to %(email)s or call us.",
+                email=company.email or company.name,
+            ),
+            "thanks": self.env._("Thank you for your understanding."),
+        }
+        self._routing_create_bounce_email(
+            email_from,
+            body,
+            message,
+            references=f"{message_dict.get('message_id')} "
+            f"{generate_tracking_message_id('loop-detection-bounce-email')}",
+            reply_to=company.email,
+        )
+        return False
 
     def _mail_get_partner_fields(self, introspect_fields=False):
         """The report's thread is internal: the customer is never a default
@@ -585,7 +742,8 @@ class CrmRelationshipDefect(models.Model):
         """Confirm the reports and involve every routed person by e-mail."""
         if any(defect.state != "new" for defect in self):
             raise UserError(self.env._("Only new defect reports can be confirmed."))
-        self.write({"state": "confirmed", "date_confirmed": fields.Datetime.now()})
+        self.check_access("write")
+        workflow_env(self).write({"state": "confirmed", "date_confirmed": fields.Datetime.now()})
         self._assign_routed_responsibles()
         self._notify_routed_recipients()
         return True
@@ -593,7 +751,7 @@ class CrmRelationshipDefect(models.Model):
     def action_start_analysis(self):
         if any(defect.state != "confirmed" for defect in self):
             raise UserError(self.env._("Only confirmed defect reports can be put in analysis."))
-        self.write({"state": "analysis", "date_analysis": fields.Datetime.now()})
+        workflow_env(self).write({"state": "analysis", "date_analysis": fields.Datetime.now()})
         return True
 
     def action_resolve(self):
@@ -601,25 +759,25 @@ class CrmRelationshipDefect(models.Model):
             raise UserError(
                 self.env._("Only confirmed defect reports or reports in analysis can be resolved.")
             )
-        self.write({"state": "resolved", "date_resolved": fields.Datetime.now()})
+        workflow_env(self).write({"state": "resolved", "date_resolved": fields.Datetime.now()})
         return True
 
     def action_close(self):
         if any(defect.state != "resolved" for defect in self):
             raise UserError(self.env._("Only resolved defect reports can be closed."))
-        self.write({"state": "closed", "date_closed": fields.Datetime.now()})
+        workflow_env(self).write({"state": "closed", "date_closed": fields.Datetime.now()})
         return True
 
     def action_reject(self):
         if any(defect.state not in OPEN_STATES for defect in self):
             raise UserError(self.env._("Only open defect reports can be rejected."))
-        self.write({"state": "rejected"})
+        workflow_env(self).write({"state": "rejected"})
         return True
 
     def action_reset_to_new(self):
         if any(defect.state != "rejected" for defect in self):
             raise UserError(self.env._("Only rejected defect reports can be reopened."))
-        self.write(
+        workflow_env(self).write(
             {
                 "state": "new",
                 "date_confirmed": False,
@@ -637,6 +795,14 @@ class CrmRelationshipDefect(models.Model):
         )
         action["domain"] = [("defect_id", "=", self.id)]
         action["context"] = {"default_defect_id": self.id, "default_partner_id": self.partner_id.id}
+        return action
+
+    def action_view_recalls(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_relationship.crm_relationship_defect_recall_log_action"
+        )
+        action["domain"] = [("defect_id", "=", self.id)]
         return action
 
     def action_view_affected_equipment(self):
@@ -659,10 +825,7 @@ class CrmRelationshipDefect(models.Model):
     def action_open_recall(self):
         """Open the wizard calling or notifying the other customers who received the lot."""
         self.ensure_one()
-        if not self.lot_id:
-            raise UserError(
-                self.env._("Set the serial/lot number of the defect to find the affected customers.")
-            )
+        self._check_recall_allowed()
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Recall: %s", self.name),
@@ -915,6 +1078,23 @@ class CrmRelationshipDefect(models.Model):
         units = units.filtered(lambda unit: unit.partner_id != self.partner_id)
         return Partner.browse(sorted(customer_ids)), Equipment.browse(units.ids)
 
+    def _check_recall_allowed(self):
+        """Raise unless the current user may run a recall of this report now."""
+        self.ensure_one()
+        self.check_access("write")
+        if not self.lot_id:
+            raise UserError(
+                self.env._("Set the serial/lot number of the defect to find the affected customers.")
+            )
+        if self.state in ("new", "rejected"):
+            raise UserError(self.env._("Confirm the defect report before recalling the customers."))
+
+    def _get_recalled_customers(self, mode):
+        """Customers already reached by a recall of this report in ``mode`` (``call`` or ``email``)."""
+        self.ensure_one()
+        logs = self.env["crm.relationship.defect.recall.log"].sudo().search([("defect_id", "=", self.id)])
+        return self.env["res.partner"].browse(logs.filtered(lambda log: log.mode == mode).partner_ids.ids)
+
     def _prepare_recall_call_values(self, customer, units, user):
         """Values of the recall call to ``customer`` about its ``units``; override to pre-fill more."""
         self.ensure_one()
@@ -934,12 +1114,25 @@ class CrmRelationshipDefect(models.Model):
             "company_id": self.company_id.id,
         }
 
+    def _prepare_recall_log_values(self, mode, customers, **values):
+        """Values of the record of a recall of ``customers`` in ``mode``; override to record more."""
+        self.ensure_one()
+        return dict(
+            {
+                "defect_id": self.id,
+                "user_id": self.env.user.id,
+                "mode": mode,
+                "partner_ids": [Command.set(customers.ids)],
+            },
+            **values,
+        )
+
     def _create_recall_calls(self, customers, user=None):
         """Plan one open call per customer in ``customers`` about this defect.
 
         Customers who already have an open call about this defect are left
         out; created in one batch, with the equipment of the customer when it
-        holds a single affected unit.
+        holds a single affected unit. The recall is recorded on the report.
         """
         self.ensure_one()
         Call = self.env["crm.relationship.call"]
@@ -959,7 +1152,13 @@ class CrmRelationshipDefect(models.Model):
             values = self._prepare_recall_call_values(customer, units.get(customer, equipment.browse()), user)
             values.setdefault("channel_id", channel.id)
             vals_list.append(values)
-        calls = Call.with_context(mail_create_nolog=True, tracking_disable=True).create(vals_list)
+        calls = workflow_env(Call.with_context(mail_create_nolog=True, tracking_disable=True)).create(
+            vals_list
+        )
+        # The user proved his right to write the report; the log is an audit record nobody edits.
+        self.env["crm.relationship.defect.recall.log"].sudo().create(
+            self._prepare_recall_log_values("call", customers, operator_id=user.id, state="done")
+        )
         self.message_post(
             body=self.env._("%(count)s recall calls planned for %(user)s.", count=len(calls), user=user.name),
             subtype_xmlid="mail.mt_note",
@@ -967,42 +1166,30 @@ class CrmRelationshipDefect(models.Model):
         return calls
 
     def _queue_recall_mails(self, customers, template):
-        """Queue the recall e-mail ``template`` (on ``res.partner``) to each customer with an e-mail.
+        """Record a recall by e-mail of ``customers`` with ``template`` (on ``res.partner``).
 
-        Rendered in one batch, in each customer's language (the template's
-        ``lang``), with the defect given to the template as ``ctx['crm_defect_id']``;
-        the mails are created in one batch and logged on the customers.
+        Nothing is rendered here: the customers with an e-mail address are
+        recorded as pending on the returned ``crm.relationship.defect.recall.log``,
+        and the scheduled action renders and queues their e-mails in batches
+        (:meth:`~.CrmRelationshipDefectRecallLog._cron_send_recall_mails`).
         """
         self.ensure_one()
         customers = customers.filtered("email")
+        Log = self.env["crm.relationship.defect.recall.log"]
         if not customers:
-            return self.env["mail.mail"]
-        template = template.with_context(crm_defect_id=self.id)
-        rendered = template._generate_template(
-            customers.ids,
-            ("auto_delete", "body_html", "email_from", "mail_server_id", "model", "res_id", "subject"),
-        )
-        reply_to = self._notify_get_reply_to()[self.id]
-        author = self.env.user.partner_id
-        vals_list = []
-        for customer in customers:
-            values = rendered[customer.id]
-            values.update(
-                {
-                    "body": values.get("body_html"),
-                    "recipient_ids": [Command.link(customer.id)],
-                    "author_id": author.id,
-                    "reply_to": reply_to,
-                    "message_type": "email_outgoing",
-                    "is_notification": False,
-                }
+            return Log
+        log = Log.sudo().create(
+            self._prepare_recall_log_values(
+                "email",
+                customers,
+                template_id=template.id,
+                pending_partner_ids=[Command.set(customers.ids)],
+                state="queued",
             )
-            values.pop("partner_ids", None)
-            vals_list.append(values)
-        mails = self.env["mail.mail"].sudo().create(vals_list)
+        )
         self.message_post(
-            body=self.env._("Recall e-mail queued for %s customers.", len(mails)),
+            body=self.env._("Recall e-mail queued for %s customers.", len(customers)),
             subtype_xmlid="mail.mt_note",
         )
-        self._trigger_mail_queue()
-        return mails
+        Log._trigger_recall_mails()
+        return Log.browse(log.ids)

@@ -8,6 +8,8 @@ from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL, float_round
 
+from .crm_relationship_tools import check_company_hiding_names, readable_name
+
 WARRANTY_EXPIRING_DAYS = 30
 
 
@@ -236,16 +238,18 @@ class CrmRelationshipEquipment(models.Model):
 
     @api.constrains("partner_id", "site_id")
     def _check_site_id(self):
-        for equipment in self:
+        env = self.env
+        hidden = env._("a record of another company")
+        for equipment in self.sudo():
             if equipment.site_id and (
                 equipment.site_id.commercial_partner_id != equipment.partner_id.commercial_partner_id
             ):
                 raise ValidationError(
-                    self.env._(
+                    env._(
                         "The installation site %(site)s does not belong to the customer %(customer)s: "
                         "choose the customer itself or one of its delivery addresses.",
-                        site=equipment.site_id.display_name,
-                        customer=equipment.partner_id.display_name,
+                        site=readable_name(env, equipment.site_id, hidden),
+                        customer=readable_name(env, equipment.partner_id, hidden),
                     )
                 )
 
@@ -269,13 +273,15 @@ class CrmRelationshipEquipment(models.Model):
 
     @api.constrains("lot_id", "product_id", "quantity")
     def _check_lot_id(self):
-        for equipment in self.filtered("lot_id"):
+        env = self.env
+        hidden = env._("a record of another company")
+        for equipment in self.sudo().filtered("lot_id"):
             if equipment.lot_id.product_id != equipment.product_id:
                 raise ValidationError(
-                    self.env._(
+                    env._(
                         "The serial number %(serial)s is not a serial number of %(product)s.",
-                        serial=equipment.lot_id.name,
-                        product=equipment.product_id.display_name,
+                        serial=readable_name(env, equipment.lot_id, hidden),
+                        product=readable_name(env, equipment.product_id, hidden),
                     )
                 )
             if equipment.product_tracking == "serial" and equipment.quantity != 1:
@@ -318,6 +324,9 @@ class CrmRelationshipEquipment(models.Model):
             self._move_components()
         return res
 
+    def _check_company(self, fnames=None):
+        return check_company_hiding_names(self, fnames, super()._check_company)
+
     def _check_serial_available(self, lot_company_pairs):
         """Refuse to register a serial number already registered (and active) in the same company.
 
@@ -349,8 +358,8 @@ class CrmRelationshipEquipment(models.Model):
                     self.env._(
                         "The serial number %(serial)s is already registered to %(customer)s (%(equipment)s).",
                         serial=other.lot_id.name,
-                        customer=other.partner_id.display_name,
-                        equipment=other.display_name,
+                        customer=readable_name(self.env, other.partner_id, self.env._("another customer")),
+                        equipment=readable_name(self.env, other, self.env._("a unit you cannot access")),
                     )
                 )
 

@@ -16,4 +16,7 @@ from . import test_crm_relationship_defect
 from . import test_crm_relationship_defect_mail
 from . import test_crm_relationship_defect_routing
 from . import test_crm_relationship_defect_traceability
+from . import test_crm_relationship_defect_recall
+from . import test_crm_relationship_defect_gateway
+from . import test_crm_relationship_workflow_fields
 from . import test_crm_relationship_i18n

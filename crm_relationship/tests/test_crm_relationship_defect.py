@@ -276,3 +276,98 @@ class TestCrmRelationshipDefect(CrmRelationshipDefectCase):
             self.Route.with_user(self.rel_user).create({"name": "Mine", "department": "sales"})
         with self.assertRaises(AccessError):
             self.Defect.with_user(self.internal_user).search([])
+
+
+@tagged("post_install", "-at_install")
+class TestCrmRelationshipErrorMessages(CrmRelationshipDefectCase):
+    """Consistency errors never name a document or partner of a company the user cannot access."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.other_company = cls.env["res.company"].create({"name": "Segreta Industrie S.p.A."})
+        cls.secret_customer = cls.env["res.partner"].create(
+            {"name": "Cliente Riservato Beta", "is_company": True, "company_id": cls.other_company.id}
+        )
+        cls.secret_contact = cls.env["res.partner"].create(
+            {
+                "name": "Dott. Nascosto",
+                "parent_id": cls.secret_customer.id,
+                "company_id": cls.other_company.id,
+            }
+        )
+        cls.secret_equipment = (
+            cls.env["crm.relationship.equipment"]
+            .with_company(cls.other_company)
+            .create(
+                {
+                    "name": "Caldaia Segreta X1",
+                    "partner_id": cls.secret_customer.id,
+                    "product_id": cls.pump.id,
+                    "company_id": cls.other_company.id,
+                }
+            )
+        )
+        cls.secret_order = (
+            cls.env["sale.order"]
+            .with_company(cls.other_company)
+            .create({"partner_id": cls.customer.id, "company_id": cls.other_company.id})
+        )
+        cls.secret_names = (
+            "Cliente Riservato Beta",
+            "Dott. Nascosto",
+            "Caldaia Segreta X1",
+            cls.secret_order.name,
+            "Segreta Industrie",
+        )
+
+    def _as_user(self, model):
+        return self.env[model].with_user(self.rel_user).with_context(allowed_company_ids=self.company.ids)
+
+    def _assert_names_nothing_secret(self, catcher):
+        message = str(catcher.exception)
+        for name in self.secret_names:
+            self.assertNotIn(name, message)
+
+    def test_call_errors(self):
+        Call = self._as_user("crm.relationship.call")
+        values = {"partner_id": self.customer.id, "subject": "Guasto"}
+        for extra in (
+            {"equipment_id": self.secret_equipment.id},
+            {"contact_id": self.secret_contact.id},
+            {"sale_order_id": self.secret_order.id},
+        ):
+            with self.subTest(extra=extra), self.assertRaises(UserError) as catcher:
+                Call.create(dict(values, **extra))
+            self._assert_names_nothing_secret(catcher)
+
+    def test_defect_errors(self):
+        Defect = self._as_user("crm.relationship.defect")
+        for extra in (
+            {"equipment_id": self.secret_equipment.id, "product_id": self.boiler.id},
+            {"contact_id": self.secret_contact.id},
+        ):
+            with self.subTest(extra=extra), self.assertRaises(UserError) as catcher:
+                Defect.create(dict({"partner_id": self.customer.id, "description": "<p>Rumore</p>"}, **extra))
+            self._assert_names_nothing_secret(catcher)
+
+    def test_equipment_errors(self):
+        Equipment = self._as_user("crm.relationship.equipment")
+        with self.assertRaises(UserError) as catcher:
+            Equipment.create(
+                {
+                    "partner_id": self.customer.id,
+                    "site_id": self.secret_contact.id,
+                    "product_id": self.pump.id,
+                }
+            )
+        self._assert_names_nothing_secret(catcher)
+        with self.assertRaises(UserError) as catcher:
+            Equipment.create(
+                {
+                    "partner_id": self.customer.id,
+                    "product_id": self.pump.id,
+                    "parent_id": self.secret_equipment.id,
+                }
+            )
+        self._assert_names_nothing_secret(catcher)

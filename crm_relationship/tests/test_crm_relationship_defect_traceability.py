@@ -101,6 +101,9 @@ class TestCrmRelationshipDefectTraceability(CrmRelationshipDefectCase):
         wizard = self.env["crm.relationship.defect.recall"].create({"defect_id": defect.id, "mode": "email"})
         self.assertEqual(wizard.partner_without_email_count, 1)
         wizard.action_apply()
+        log = defect.recall_log_ids
+        self.assertEqual(log.pending_partner_ids, self.bianchi, "customers without e-mail are left out")
+        log._send_pending_mails(log._get_batch_size())
         mails = self.env["mail.mail"].search(
             [("model", "=", "res.partner"), ("res_id", "in", (self.bianchi | self.verdi).ids)]
         )

@@ -1,0 +1,143 @@
+from odoo import api, fields, models
+from odoo.fields import Command
+from odoo.tools import SQL
+
+BATCH_SIZE_PARAM = "crm_relationship.recall_mail_batch_size"
+BATCH_SIZE_DEFAULT = 500
+
+
+class CrmRelationshipDefectRecallLog(models.Model):
+    """One run of the recall of a defect report: who, when, how, which customers.
+
+    Created by the recall wizard only (an audit record: users read it, nobody
+    edits it). A recall by e-mail keeps the customers still to be e-mailed in
+    ``pending_partner_ids``; the scheduled action renders and queues their
+    e-mails in batches, so a recall of thousands of customers never renders
+    them inside the user's request.
+    """
+
+    _name = "crm.relationship.defect.recall.log"
+    _description = "Defect Recall"
+    _order = "date desc, id desc"
+    _rec_name = "defect_id"
+
+    defect_id = fields.Many2one(
+        "crm.relationship.defect", string="Defect Report", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="defect_id.company_id", store=True, index=True)
+    user_id = fields.Many2one("res.users", string="Run By", required=True, default=lambda self: self.env.user)
+    date = fields.Datetime(string="Run On", required=True, default=fields.Datetime.now)
+    mode = fields.Selection(
+        [("call", "Calls"), ("email", "E-mails")], string="Action", required=True, default="call"
+    )
+    operator_id = fields.Many2one("res.users", help="Who makes the calls.")
+    template_id = fields.Many2one("mail.template", string="E-mail Template")
+    partner_ids = fields.Many2many(
+        "res.partner",
+        "crm_relationship_defect_recall_log_partner_rel",
+        "log_id",
+        "partner_id",
+        string="Customers",
+        help="The customers this recall reaches.",
+    )
+    partner_count = fields.Integer(string="Customer Count", compute="_compute_partner_count")
+    pending_partner_ids = fields.Many2many(
+        "res.partner",
+        "crm_relationship_defect_recall_log_pending_rel",
+        "log_id",
+        "partner_id",
+        string="Customers Still to E-mail",
+    )
+    mail_count = fields.Integer(string="E-mails Queued", default=0)
+    state = fields.Selection(
+        [("queued", "E-mails Being Queued"), ("done", "Done")], string="Status", required=True, default="done"
+    )
+
+    @api.depends("partner_ids")
+    def _compute_partner_count(self):
+        for log in self:
+            log.partner_count = len(log.partner_ids)
+
+    @api.model
+    def _trigger_recall_mails(self):
+        cron = self.env.ref(
+            "crm_relationship.ir_cron_crm_relationship_defect_recall_mail", raise_if_not_found=False
+        )
+        if cron:
+            cron.sudo()._trigger()
+
+    @api.model
+    def _get_batch_size(self):
+        try:
+            size = int(self.env["ir.config_parameter"].sudo().get_param(BATCH_SIZE_PARAM, BATCH_SIZE_DEFAULT))
+        except (TypeError, ValueError):
+            size = BATCH_SIZE_DEFAULT
+        return max(size, 1)
+
+    @api.model
+    def _cron_send_recall_mails(self):
+        """Render and queue the pending recall e-mails, one committed batch at a time."""
+        batch_size = self._get_batch_size()
+        Cron = self.env["ir.cron"]
+        while True:
+            log = self.search([("state", "=", "queued")], order="id", limit=1)
+            if not log:
+                break
+            done = log._send_pending_mails(batch_size)
+            [(remaining,)] = self.env.execute_query(
+                SQL(
+                    """SELECT count(*)
+                         FROM crm_relationship_defect_recall_log_pending_rel pending
+                         JOIN crm_relationship_defect_recall_log log ON log.id = pending.log_id
+                        WHERE log.state = 'queued'"""
+                )
+            )
+            if Cron._commit_progress(done, remaining=remaining) <= 0:
+                break
+
+    def _send_pending_mails(self, batch_size):
+        """Render and queue the e-mails of the next ``batch_size`` pending customers of this recall.
+
+        Rendered in one batch as the user who ran the recall, in his company,
+        in each customer's language; the mails are created in one batch and
+        left to Odoo's mail queue. Returns the number of customers processed.
+        """
+        self.ensure_one()
+        customers = self.pending_partner_ids.sorted("id")[:batch_size]
+        defect = self.defect_id
+        if customers and self.template_id and defect:
+            customers_with_email = customers.filtered("email")
+            template = (
+                self.template_id.with_user(self.user_id)
+                .with_company(defect.company_id)
+                .with_context(crm_defect_id=defect.id)
+            )
+            rendered = template._generate_template(
+                customers_with_email.ids,
+                ("auto_delete", "body_html", "email_from", "mail_server_id", "model", "res_id", "subject"),
+            )
+            author = self.user_id.partner_id
+            vals_list = []
+            for customer in customers_with_email:
+                values = rendered[customer.id]
+                values.update(
+                    {
+                        "body": values.get("body_html"),
+                        "recipient_ids": [Command.link(customer.id)],
+                        "author_id": author.id,
+                        "message_type": "email_outgoing",
+                        "is_notification": False,
+                    }
+                )
+                values.pop("partner_ids", None)
+                vals_list.append(values)
+            mails = self.env["mail.mail"].sudo().create(vals_list)
+            self.mail_count += len(mails)
+        values = {"pending_partner_ids": [Command.unlink(customer.id) for customer in customers]}
+        if not (self.pending_partner_ids - customers) or not self.template_id or not defect:
+            values["state"] = "done"
+            values["pending_partner_ids"] = [Command.clear()]
+        self.write(values)
+        if customers:
+            self.env["crm.relationship.defect"]._trigger_mail_queue()
+        return len(customers)

@@ -1,0 +1,97 @@
+"""Helpers shared by calls, equipment and defect reports.
+
+* Workflow fields (a defect's status, dates and reference, a call's operator)
+  change through the documents' actions only: the actions write them with
+  :func:`workflow_env`, whose context value is a Python object that cannot be
+  sent over RPC; other writes need the manager group (and are tracked).
+* Error messages only name records the user may read: :func:`readable_name`
+  and :func:`check_company_hiding_names`.
+"""
+
+from odoo.exceptions import AccessError, UserError
+
+MANAGER_GROUP = "crm_relationship.crm_relationship_group_manager"
+WORKFLOW_CONTEXT_KEY = "crm_relationship_workflow"
+_WORKFLOW_TOKEN = object()
+
+
+def workflow_env(records):
+    """``records`` allowed to write their workflow fields (for the documents' actions)."""
+    return records.with_context(**{WORKFLOW_CONTEXT_KEY: _WORKFLOW_TOKEN})
+
+
+def is_workflow_env(records):
+    return records.env.context.get(WORKFLOW_CONTEXT_KEY) is _WORKFLOW_TOKEN
+
+
+def without_workflow_env(records):
+    """``records`` without the workflow permission, so it does not leak into later writes."""
+    if WORKFLOW_CONTEXT_KEY in records.env.context:
+        return records.with_context(**{WORKFLOW_CONTEXT_KEY: None})
+    return records
+
+
+def check_workflow_write(records, fnames):
+    """Refuse to change the workflow fields ``fnames`` outside the actions, unless a manager does it."""
+    if not fnames or records.env.su or is_workflow_env(records):
+        return
+    if records.env.user.has_group(MANAGER_GROUP):
+        return
+    labels = ", ".join(
+        sorted(records._fields[fname].get_description(records.env)["string"] for fname in fnames)
+    )
+    raise AccessError(
+        records.env._(
+            "%(fields)s (%(document)s) change only through the buttons of the document; "
+            "ask a Customer Relationship manager to correct them.",
+            fields=labels,
+            document=model_label(records),
+        )
+    )
+
+
+def model_label(records):
+    """The name of the model of ``records`` in the user's language."""
+    return records.env["ir.model"]._get(records._name).name
+
+
+def readable_name(env, record, fallback):
+    """The display name of ``record`` when the user of ``env`` may read it, else ``fallback``."""
+    if not record:
+        return fallback
+    # constraints run with sudo: check what the user himself may read
+    env = env(su=False)
+    record = record.with_env(env)
+    if env.su or record._filtered_access("read") == record:
+        return ", ".join(record.sudo().mapped("display_name"))
+    return fallback
+
+
+def check_company_hiding_names(records, fnames, check):
+    """Run Odoo's company check ``check(fnames)``; when it fails on a record the
+    user may not read, raise a message that names nothing instead of Odoo's,
+    which lists the display names of the records involved."""
+    try:
+        return check(fnames)
+    except UserError:
+        env = records.env
+        if env.su:
+            raise
+        names = fnames or [
+            name for name, field in records._fields.items() if field.relational and field.check_company
+        ]
+        for record in records.sudo():
+            for name in names:
+                field = records._fields.get(name)
+                if not (field and field.relational):
+                    continue
+                values = record[name].with_env(env)
+                if values._filtered_access("read") != values:
+                    raise UserError(
+                        env._(
+                            "This record (%(document)s) refers to a record of another company: choose "
+                            "records of the company of the document.",
+                            document=model_label(records),
+                        )
+                    ) from None
+        raise
