@@ -24,6 +24,7 @@ class CrmRelationshipCallLookup(models.TransientModel):
         "res.partner",
         string="Caller",
         compute="_compute_contact_id",
+        compute_sudo=False,
         store=True,
         readonly=False,
         domain="[('id', 'in', match_ids)]",
@@ -76,11 +77,13 @@ class CrmRelationshipCallLookup(models.TransientModel):
         self.ensure_one()
         if not self.contact_id:
             raise UserError(self.env._("No contact matches this number: create the contact first."))
+        self.contact_id.check_access("read")
         return self.env["crm.relationship.call"]._get_log_call_action(self._prepare_call_values())
 
     def action_create_contact(self):
         self.ensure_one()
         if not (self.new_contact_name or "").strip():
             raise UserError(self.env._("Give the name of the new contact."))
+        self.new_contact_parent_id.check_access("write")
         self.contact_id = self.env["res.partner"].create(self._prepare_contact_values())
         return self.action_log_call()

@@ -1,0 +1,261 @@
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.fields import Command
+from odoo.service.model import get_public_method
+from odoo.tests import new_test_user, tagged
+
+from .test_crm_relationship_access_matrix import CrmRelationshipTwoCompaniesCase
+
+REFUSALS = (AccessError, UserError, ValidationError)
+
+# Public methods that may return normally for a Relationship User on the probe
+# record (they must still neither write nor create anything, nor name records of
+# the other company). Every other public method must refuse.
+DELIBERATELY_CALLABLE = {
+    ("crm.relationship.rfm.segment", "action_view_partners"): (
+        "segments are shared by all companies: it opens the customers of the segment, "
+        "which the record rules then restrict to the user's companies"
+    ),
+}
+
+# Arguments of the public methods that take some, as a function of the test case.
+METHOD_ARGS = {
+    "create": lambda case, model: ([case._probe_create_values(model)],),
+    "write": lambda case, model: ({"company_id": case.company_a.id},),
+}
+
+
+def addon_public_methods(env):
+    """``{(model, method)}`` of the public methods defined in the add-ons' classes, as RPC sees them."""
+    methods = set()
+    for model_name in env.registry:
+        model = env[model_name]
+        for cls in type(model).mro():
+            if not cls.__module__.startswith("odoo.addons.crm_relationship"):
+                continue
+            for name, value in vars(cls).items():
+                if name.startswith("_") or not callable(value):
+                    continue
+                try:
+                    get_public_method(model, name)
+                except (AccessError, AttributeError):
+                    continue
+                methods.add((model_name, name))
+    return methods
+
+
+@tagged("post_install", "-at_install")
+class TestCrmRelationshipRpc(CrmRelationshipTwoCompaniesCase):
+    maxDiff = None
+
+    """Every public method of the add-ons, called by RPC on a record of another company
+    (a Relationship User of company A only, and one of both companies with A active)
+    and by a portal customer: it refuses, or works within rights, and never acts."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.outsider = new_test_user(
+            cls.env,
+            login="rel_user_alfa_only",
+            name="Operatore Alfa",
+            company_id=cls.company_a.id,
+            company_ids=[Command.set(cls.company_a.ids)],
+            groups="crm_relationship.crm_relationship_group_user",
+        )
+        cls.customer_b.phone = "+39 081 5550199"
+        cls.segment = cls.env["crm.relationship.rfm.segment"].create({"name": "Segmento Condiviso"})
+        cls.lot_b = cls.env["stock.lot"].create(
+            {
+                "name": "BETA-LOT-0001",
+                "company_id": cls.company_b.id,
+                "product_id": cls.env["product.product"]
+                .create({"name": "Caldaia Seriale Beta", "is_storable": True, "tracking": "serial"})
+                .id,
+            }
+        )
+        warehouse_b = cls.env["stock.warehouse"].search([("company_id", "=", cls.company_b.id)], limit=1)
+        cls.picking_b = cls.env["stock.picking"].create(
+            {
+                "partner_id": cls.customer_b.id,
+                "picking_type_id": warehouse_b.out_type_id.id,
+                "company_id": cls.company_b.id,
+            }
+        )
+        cls.order_a = cls.env["sale.order"].create(
+            {
+                "partner_id": cls.customer_a.id,
+                "order_line": [Command.create({"product_id": cls.product.id, "product_uom_qty": 1})],
+            }
+        )
+        cls.order_a.message_subscribe(partner_ids=cls.portal_user.partner_id.ids)
+        cls.secrets = [
+            cls.company_b.name,
+            cls.customer_b.name,
+            cls.customer_b.phone,
+            cls.order_b.name,
+            cls.invoice_b.name,
+            cls.picking_b.name,
+            cls.call_b.subject,
+            cls.defect_b.name,
+            cls.event_rule_b.name,
+        ]
+
+    # ------------------------------------------------------------------
+    # Probes
+    # ------------------------------------------------------------------
+
+    def _probe_create_values(self, model):
+        values = {
+            "crm.relationship.call": {"partner_id": self.customer_b.id, "subject": "Sonda"},
+            "crm.relationship.defect": {"partner_id": self.customer_b.id, "product_id": self.product.id},
+            "crm.relationship.equipment": {"partner_id": self.customer_b.id, "product_id": self.product.id},
+        }
+        self.assertIn(model, values, f"Give the RPC test the values {model}.create() is probed with")
+        return dict(values[model], company_id=self.company_b.id)
+
+    def _wizard_values(self, model):
+        """Values a user could send to create the wizard about the records of company B."""
+        values = {
+            "crm.relationship.call.close": {
+                "call_id": self.call_b.id,
+                "follow_up": "none",
+                "no_followup_reason": "Sonda",
+            },
+            "crm.relationship.call.lookup": {
+                "phone": self.customer_b.phone,
+                "new_contact_name": "Sonda",
+                "new_contact_parent_id": self.customer_b.id,
+            },
+            "crm.relationship.equipment.lookup": {"serial_number": self.equipment_b.serial_number},
+            "crm.relationship.equipment.register": {"company_id": self.company_b.id},
+            "crm.relationship.defect.recall": {"defect_id": self.defect_b.id},
+            "res.config.settings": {},
+        }
+        self.assertIn(model, values, f"Give the RPC test the values of a {model} about company B")
+        return values[model]
+
+    def _target(self, env, model, role):
+        """The record the method is called on: the portal customer's own record when it has one,
+        else the record of company B (a shared record for models without company)."""
+        Model = env[model]
+        if Model._transient:
+            return Model.create(self._wizard_values(model))
+        own = {"res.partner": self.customer_a, "sale.order": self.order_a}
+        company_b = {
+            "res.partner": self.customer_b,
+            "sale.order": self.order_b,
+            "account.move": self.invoice_b,
+            "stock.picking": self.picking_b,
+            "stock.lot": self.lot_b,
+            "crm.relationship.rfm.segment": self.segment,
+            **self.records_b,
+        }
+        records = own.get(model) if role == "portal" and model in own else company_b.get(model)
+        self.assertIsNotNone(records, f"Give the RPC test a record of {model} of company B")
+        return records[:1].with_env(env)
+
+    def _snapshot(self):
+        """Counts of the records our methods create and the stored values of the company-B records."""
+        self.env.flush_all()
+        self.env.invalidate_all()
+        counted = [
+            "crm.relationship.call",
+            "crm.relationship.defect",
+            "crm.relationship.equipment",
+            "crm.relationship.event.log",
+            "crm.relationship.defect.recall.log",
+            "mail.mail",
+            "mail.message",
+            "mail.activity",
+            "mail.followers",
+            "res.partner",
+            "sale.order",
+            "account.move",
+            "stock.picking",
+        ]
+        snapshot = {
+            model: self.env[model].sudo().with_context(active_test=False).search_count([])
+            for model in counted
+            if model in self.env
+        }
+        records = [self.customer_b, self.order_b, self.invoice_b, self.picking_b, self.lot_b, self.segment]
+        records += [recs for recs in self.records_b.values() if recs._auto]
+        for recs in records:
+            stored = [
+                name
+                for name, field in recs._fields.items()
+                if field.store and field.type != "binary" and name not in ("write_date", "write_uid")
+            ]
+            snapshot[recs._name, tuple(recs.ids)] = recs.sudo().read(stored)
+        return snapshot
+
+    def _call(self, env, model, method, role):
+        """Call ``model.method`` as RPC would; return ``(refused, text of the result or error)``."""
+        self.env.invalidate_all()
+        try:
+            with self.env.cr.savepoint():
+                target = self._target(env, model, role)
+                args = METHOD_ARGS[method](self, model) if method in METHOD_ARGS else ()
+                result = get_public_method(target, method)(target, *args)
+        except REFUSALS as error:
+            return True, str(error)
+        return False, repr(result)
+
+    # ------------------------------------------------------------------
+    # Tests
+    # ------------------------------------------------------------------
+
+    def test_the_probe_covers_the_add_ons_methods(self):
+        methods = addon_public_methods(self.env)
+        self.assertIn(("res.partner", "action_view_crm_timeline"), methods)
+        self.assertIn(("crm.relationship.event.rule", "action_run"), methods)
+        self.assertNotIn(("crm.relationship.timeline", "init"), methods)
+        self.assertFalse(
+            set(DELIBERATELY_CALLABLE) - methods, "Deliberately callable methods that no longer exist"
+        )
+
+    def _probe_all(self, users, role):
+        problems = []
+        for model, method in sorted(addon_public_methods(self.env)):
+            for user in users:
+                env = self.env(
+                    user=user, context=dict(self.env.context, allowed_company_ids=[self.company_a.id])
+                )
+                before = self._snapshot()
+                refused, text = self._call(env, model, method, role)
+                after = self._snapshot()
+                who = f"{model}.{method} as {user.login}"
+                if before != after:
+                    changed = sorted(str(key) for key in before if before[key] != after.get(key))
+                    problems.append(f"{who} acted: {changed}")
+                if not refused and (model, method) not in DELIBERATELY_CALLABLE:
+                    problems.append(f"{who} did not refuse: {text[:200]}")
+                if refused and (model, method) in DELIBERATELY_CALLABLE and role != "portal":
+                    problems.append(f"{who} refused although deliberately callable: {text[:200]}")
+                # Odoo names the companies of the user where the record is (switch company): not a leak.
+                secrets = [secret for secret in self.secrets if secret not in user.company_ids.mapped("name")]
+                leaked = [secret for secret in secrets if secret and secret in text]
+                if leaked:
+                    problems.append(f"{who} names records of the other company {leaked}: {text[:300]}")
+        return problems
+
+    def test_relationship_users_cannot_act_on_another_companys_records(self):
+        self.assertEqual(self._probe_all([self.outsider, self.rel_user], "user"), [])
+
+    def test_portal_customer_cannot_act(self):
+        self.assertEqual(self._probe_all([self.portal_user], "portal"), [])
+
+    def test_manager_registers_past_deliveries_only_of_active_companies(self):
+        Register = self.env["crm.relationship.equipment.register"].with_user(self.rel_manager)
+        wizard = Register.with_context(allowed_company_ids=self.company_a.ids).create(
+            {"company_id": self.company_b.id}
+        )
+        self.assertEqual(wizard.move_line_count, 0)
+        with self.assertRaises(AccessError):
+            wizard.action_register()
+
+    def test_relationship_user_cannot_run_event_rules(self):
+        rule = self.event_rule_b.with_user(self.user_b).with_context(allowed_company_ids=self.company_b.ids)
+        with self.assertRaises(AccessError):
+            rule.action_run()
+        self.assertFalse(rule.sudo().last_run)
