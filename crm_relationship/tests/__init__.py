@@ -20,3 +20,6 @@ from . import test_crm_relationship_defect_recall
 from . import test_crm_relationship_defect_gateway
 from . import test_crm_relationship_workflow_fields
 from . import test_crm_relationship_i18n
+from . import test_crm_relationship_field_visibility
+from . import test_crm_relationship_access_matrix
+from . import test_crm_relationship_rpc
