@@ -99,7 +99,7 @@ def shell(db, script):
 
 HISTORY_SCRIPT = """
 from odoo import Command
-stock = env.ref("stock.warehouse0").lot_stock_id
+stock = env.user._get_default_warehouse_id().lot_stock_id
 customer = env["res.partner"].create({"name": "Cliente Storico S.p.A.", "is_company": True})
 contact = env["res.partner"].create({"name": "Mario Storico", "parent_id": customer.id})
 product = env["product.product"].create({

@@ -4,15 +4,22 @@
 #   tools/dev.sh run [--reset]   serve Odoo with crm_relationship and its demo data
 #   tools/dev.sh test            fresh database, linters, pytest-odoo test run
 #   tools/dev.sh shell           Odoo shell on the demo database
+#   tools/dev.sh env             only prepare the virtual environment (Odoo + requirements)
 #   tools/dev.sh stop            stop the private PostgreSQL cluster
 #
-# Everything lives in .state/ (git-ignored): the PostgreSQL cluster, the Odoo
-# configuration, filestore and logs.  Environment variables:
-#   ODOO_SRC        an Odoo 19.0 source tree to install when `import odoo` fails
-#   ODOO_ADDONS     Odoo's addons folder(s), comma separated (default: found
-#                   beside the installed `odoo` package)
+# Everything lives in the project: the virtual environment in .venv/ (Odoo 19
+# installed editable, the requirements), and in .state/ the PostgreSQL cluster,
+# the Odoo configuration, filestore and logs (both git-ignored).  Nothing is
+# installed into the Python that runs this script.  Environment variables:
+#   PYTHON          the Python that creates the virtual environment (default python3)
+#   ODOO_SRC        the Odoo 19.0 source tree to use (default: found, see find_odoo_src)
+#   ODOO_ADDONS     Odoo's addons folder(s), comma separated (default: the
+#                   source tree's addons/)
+#   CRM_VENV        the virtual environment (default .venv)
+#   CRM_ODOO_GIT_URL  where to clone Odoo 19.0 Community from when no source is found
 #   CRM_PGPORT      port of the private cluster (default 54329)
 #   CRM_HTTP_PORT   port Odoo serves on (default 8069)
+#   CRM_HTTP_INTERFACE  address Odoo listens on (default 127.0.0.1)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -21,12 +28,17 @@ PGDATA=$STATE/pgdata
 PGSOCK=$STATE/pgsock
 PGPORT=${CRM_PGPORT:-54329}
 HTTP_PORT=${CRM_HTTP_PORT:-8069}
+HTTP_INTERFACE=${CRM_HTTP_INTERFACE:-127.0.0.1}
 DB_RUN=${CRM_DB:-crm_relationship_demo}
 DB_TEST=${CRM_TEST_DB:-crm_relationship_test}
 DB_TEST_BASE=${DB_TEST}_base
 MODULES=${CRM_MODULES:-crm_relationship,crm_relationship_mrp}
 CONF=$STATE/odoo.conf
-PY=${PYTHON:-python3}
+HOST_PY=${PYTHON:-python3}
+VENV=${CRM_VENV:-$ROOT/.venv}
+PY=$VENV/bin/python
+ODOO_GIT_URL=${CRM_ODOO_GIT_URL:-https://github.com/odoo/odoo.git}
+ODOO_CLONE=$STATE/odoo
 export PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -45,51 +57,134 @@ apt_install() {
 }
 
 check_python() {
-    command -v "$PY" >/dev/null || die "python3 not found: install Python 3.11 or newer."
-    "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
-        || die "Python 3.11 or newer is required ($("$PY" --version) found)."
+    command -v "$HOST_PY" >/dev/null \
+        || die "$HOST_PY not found: install Python 3.11 or newer (Debian/Ubuntu: apt install python3 python3-venv)."
+    "$HOST_PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+        || die "Python 3.11 or newer is required ($("$HOST_PY" --version) found); set PYTHON=/path/to/python3."
 }
 
-odoo_version() {
-    (cd / && "$PY" -c 'import odoo.release as r; print(r.version)' 2>/dev/null) || true
+# "19.0" when $1 is an Odoo source tree (odoo/release.py, addons/, setup.py) of
+# that version, its version otherwise, nothing when it is no Odoo source tree.
+odoo_tree_version() {
+    [ -f "$1/odoo/release.py" ] && [ -d "$1/addons" ] && [ -f "$1/setup.py" ] || return 0
+    sed -n 's/^version_info = (\([0-9]*\), \([0-9]*\),.*/\1.\2/p' "$1/odoo/release.py" | head -n 1
 }
 
-ensure_odoo() {
-    local version
-    version=$(odoo_version)
-    if [ -z "$version" ] && [ -n "${ODOO_SRC:-}" ]; then
-        [ -f "$ODOO_SRC/odoo/release.py" ] || die "ODOO_SRC=$ODOO_SRC is not an Odoo source tree (no odoo/release.py)."
-        say "Installing Odoo from $ODOO_SRC"
-        "$PY" -m pip install -q wheel setuptools
-        "$PY" -m pip install -q --no-deps --no-build-isolation -e "$ODOO_SRC" \
-            || die "pip could not install Odoo from $ODOO_SRC."
-        version=$(odoo_version)
+# Find the Odoo 19.0 Community source tree, in this order: ODOO_SRC; the source
+# tree of the Odoo that the invoking Python imports; a sibling checkout of the
+# project (../odoo, ../odoo-19.0, ../odoo19); a shallow clone of the 19.0 branch
+# into .state/odoo.  Sets ODOO_SOURCE, or stops with what was tried.
+find_odoo_src() {
+    local tried=() src version
+    if [ -n "${ODOO_SRC:-}" ]; then
+        version=$(odoo_tree_version "$ODOO_SRC")
+        [ "$version" = 19.0 ] \
+            || die "ODOO_SRC=$ODOO_SRC is not an Odoo 19.0 source tree (odoo/release.py of 19.0, addons/, setup.py)."
+        ODOO_SOURCE=$(cd "$ODOO_SRC" && pwd -P)
+        return
     fi
-    if [ -z "$version" ]; then
-        die "Odoo 19.0 cannot be imported by $PY.
-  Odoo is not on PyPI. Get the Odoo 19.0 Community source (for example
-  'git clone --depth 1 -b 19.0 https://github.com/odoo/odoo'), then either
-    ODOO_SRC=/path/to/odoo make test      (installs it with pip -e), or
-    pip install -e /path/to/odoo          (once, by hand)."
+    tried+=("ODOO_SRC is not set")
+
+    src=$(cd / && "$HOST_PY" -c 'import odoo, os; print(os.path.dirname(os.path.realpath(list(odoo.__path__)[0])))' \
+        2>/dev/null) || src=
+    if [ -n "$src" ]; then
+        version=$(odoo_tree_version "$src")
+        if [ "$version" = 19.0 ]; then
+            ODOO_SOURCE=$src
+            return
+        fi
+        tried+=("$HOST_PY imports Odoo from $src, which is not an Odoo 19.0 source tree${version:+ (Odoo $version)}")
+    else
+        tried+=("$HOST_PY cannot import odoo")
     fi
-    case $version in
-        19.0*) ;;
-        *) die "Odoo $version is installed, crm_relationship needs Odoo 19.0." ;;
-    esac
+
+    local dir
+    for dir in "$ROOT/../odoo" "$ROOT/../odoo-19.0" "$ROOT/../odoo19"; do
+        version=$(odoo_tree_version "$dir")
+        if [ "$version" = 19.0 ]; then
+            ODOO_SOURCE=$(cd "$dir" && pwd -P)
+            return
+        fi
+        tried+=("$(cd "$ROOT/.." && pwd)/$(basename "$dir"): ${version:+Odoo $version, not 19.0}${version:-no Odoo source tree}")
+    done
+
+    if [ "$(odoo_tree_version "$ODOO_CLONE")" != 19.0 ]; then
+        if command -v git >/dev/null; then
+            say "Cloning Odoo 19.0 Community from $ODOO_GIT_URL into .state/odoo (shallow, about 1 GB)"
+            rm -rf "$ODOO_CLONE.partial"
+            mkdir -p "$STATE/logs"
+            if GIT_TERMINAL_PROMPT=0 git -c http.lowSpeedLimit=1000 -c http.lowSpeedTime=60 clone -q --depth 1 \
+                    --branch 19.0 --single-branch "$ODOO_GIT_URL" "$ODOO_CLONE.partial" >"$STATE/logs/odoo-clone.log" 2>&1 \
+                    && [ "$(odoo_tree_version "$ODOO_CLONE.partial")" = 19.0 ]; then
+                rm -rf "$ODOO_CLONE"
+                mv "$ODOO_CLONE.partial" "$ODOO_CLONE"
+            else
+                rm -rf "$ODOO_CLONE.partial"
+                tried+=("git clone of the 19.0 branch of $ODOO_GIT_URL failed: $(tail -n 1 "$STATE/logs/odoo-clone.log")")
+            fi
+        else
+            tried+=("git is not installed, so Odoo 19.0 could not be cloned from $ODOO_GIT_URL")
+        fi
+    fi
+    if [ "$(odoo_tree_version "$ODOO_CLONE")" = 19.0 ]; then
+        ODOO_SOURCE=$ODOO_CLONE
+        return
+    fi
+    local reasons
+    reasons=$(printf '    - %s\n' "${tried[@]}")
+    die "Odoo 19.0 Community source not found. Tried, in this order:
+$reasons
+  Provide it in one of these ways, then run the command again:
+    ODOO_SRC=/path/to/odoo make test          (an Odoo 19.0 Community source tree)
+    git clone --depth 1 -b 19.0 https://github.com/odoo/odoo ../odoo      (a sibling checkout)"
 }
 
-ensure_requirements() {
-    local stamp=$STATE/.requirements.sha
-    local sum
-    sum=$(cat "$ROOT/requirements.txt" "$ROOT/requirements-dev.txt" | sha256sum | cut -d' ' -f1)
+# The project's virtual environment: created with the invoking Python, Odoo
+# installed editable from its source tree and the requirements pinned in the
+# project; reinstalled only when the requirement files or the source change.
+ensure_venv() {
+    if ! "$PY" -c 'import sys' >/dev/null 2>&1; then
+        say "Creating the project's virtual environment in $VENV"
+        rm -rf "$VENV"
+        if ! "$HOST_PY" -m venv "$VENV" >"$STATE/logs/venv.log" 2>&1; then
+            local pkg
+            pkg=python$("$HOST_PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')-venv
+            rm -rf "$VENV"
+            apt_install "$pkg" && "$HOST_PY" -m venv "$VENV" >"$STATE/logs/venv.log" 2>&1 \
+                || die "$HOST_PY cannot create a virtual environment (Python's venv/ensurepip is missing):
+  install Debian/Ubuntu's '$pkg' package (apt install $pkg), or choose another Python with PYTHON=/path/to/python3.
+  $(tail -n 3 "$STATE/logs/venv.log")"
+        fi
+    fi
+    local stamp=$VENV/.crm-installed sum
+    sum=$({ cat "$ROOT/requirements.txt" "$ROOT/requirements-dev.txt"; echo "$ODOO_SOURCE"; } | sha256sum | cut -d' ' -f1)
     if [ "$(cat "$stamp" 2>/dev/null)" != "$sum" ]; then
-        say "Installing Python requirements"
+        rm -f "$stamp"
+        say "Installing Odoo 19.0 (editable, from $ODOO_SOURCE) and the Python requirements into $VENV"
+        "$PY" -m pip install -q wheel setuptools \
+            && "$PY" -m pip install -q --no-deps --no-build-isolation -e "$ODOO_SOURCE" \
+            || die "pip could not install Odoo from $ODOO_SOURCE into $VENV."
         "$PY" -m pip install -q -r "$ROOT/requirements.txt" -r "$ROOT/requirements-dev.txt" \
-            || die "pip could not install requirements.txt / requirements-dev.txt."
+            || die "pip could not install requirements.txt / requirements-dev.txt into $VENV (packages that build
+  from source need a C compiler and headers: Debian/Ubuntu 'build-essential python3-dev libpq-dev')."
         echo "$sum" >"$stamp"
     fi
+    local version
+    version=$(cd / && "$PY" -c 'import odoo.release as r; print(r.version)' 2>/dev/null) \
+        || die "The virtual environment $VENV cannot import Odoo: remove it and run the command again."
+    case $version in
+        19.0*) ;;
+        *) die "The virtual environment imports Odoo $version, crm_relationship needs Odoo 19.0: remove $VENV." ;;
+    esac
     (cd / && "$PY" -c 'import odoo.addons.base, pytest_odoo, websocket, psycopg2') \
-        || die "Odoo's Python dependencies are incomplete: run '$PY -m pip install -r requirements.txt'."
+        || die "Odoo's Python dependencies are incomplete in $VENV: remove it and run the command again."
+}
+
+# A fingerprint of the packages installed in the invoking Python, to prove the
+# commands leave it untouched.
+host_packages() {
+    (cd / && "$HOST_PY" -c 'import importlib.metadata as m; print(sorted((d.name, d.version) for d in m.distributions()))') \
+        | sha256sum | cut -d' ' -f1
 }
 
 ensure_chromium() {
@@ -195,18 +290,22 @@ db_host = 127.0.0.1
 db_port = $PGPORT
 db_user = odoo
 db_password = odoo
-http_interface = 127.0.0.1
+http_interface = $HTTP_INTERFACE
 http_port = $HTTP_PORT
 list_db = False
 without_demo = False
 CONF
 }
 
-setup() {
+setup_python() {
     mkdir -p "$STATE/logs"
     check_python
-    ensure_odoo
-    ensure_requirements
+    find_odoo_src
+    ensure_venv
+}
+
+setup() {
+    setup_python
     ensure_postgres
     write_config
 }
@@ -236,14 +335,25 @@ PYEOF
 }
 
 # A database with Odoo's own modules (and their demo data) but not ours: the
-# "existing company" our add-ons are installed into.
+# "existing company" our add-ons are installed into, an Italian one.  Odoo's
+# demo keeps its main company American (Accounting's demo gives it the generic
+# chart in dollars); the Italian localization's demo company becomes ours
+# (tools/demo_company.py) and the company of every demo user.
 build_base_db() {
     local db=$1 log=$STATE/logs/install-$1.log modules
-    modules=$(base_modules)
+    modules=$(base_modules),l10n_it
     drop_db "$db"
-    say "Creating database $db with Odoo's $modules and their demo data (log: .state/logs/install-$db.log)"
-    (cd / && "$PY" -m odoo -c "$CONF" -d "$db" -i "$modules" --with-demo --stop-after-init \
-        --log-level=warn --logfile="$log") || die "Odoo could not install $modules, see $log"
+    rm -f "$log"
+    say "Creating database $db: an Italian company with Odoo's $modules and their demo data (log: .state/logs/install-$db.log)"
+    odoo_cli -d "$db" -i "$modules" --with-demo --load-language=it_IT --stop-after-init --log-level=warn \
+        --logfile="$log" || die "Odoo could not install $modules, see $log"
+    odoo_cli shell -d "$db" --no-http --log-level=warn --logfile="$log" <"$ROOT/tools/demo_company.py" \
+        || die "The demo company could not be set up in $db, see $log"
+}
+
+# Odoo's command line, run from / so that nothing of the project shadows Odoo's packages.
+odoo_cli() {
+    (cd / && "$PY" -m odoo "$@" -c "$CONF")
 }
 
 copy_db() {
@@ -279,7 +389,9 @@ cmd_run() {
     [ "${1:-}" = "--reset" ] && reset=1
     setup
     [ $reset = 1 ] && { say "Dropping database $DB_RUN"; drop_db "$DB_RUN"; }
-    db_exists "$DB_RUN" || install_db "$DB_RUN"
+    if ! db_exists "$DB_RUN"; then
+        (build_base_db "$DB_RUN" && install_db "$DB_RUN") || { drop_db "$DB_RUN"; exit 1; }
+    fi
     say "Odoo serves database $DB_RUN on http://localhost:$HTTP_PORT  (login: admin / password: admin)"
     cd / && exec "$PY" -m odoo -c "$CONF" -d "$DB_RUN" --db-filter="^$DB_RUN\$" -u "$MODULES" --log-level=info
 }
@@ -317,6 +429,9 @@ cmd_wheels() {
 }
 
 cmd_test() {
+    setup_python
+    local host_before
+    host_before=$(host_packages)
     setup
     ensure_chromium
     cmd_lint
@@ -347,12 +462,16 @@ cmd_test() {
 r = E.parse(sys.argv[1]).getroot()
 print(sum(int(s.get("skipped", 0)) for s in r.iter("testsuite")))' "$junit")
     [ "$skipped" = 0 ] || die "$skipped test(s) were skipped: every test must run (is chromium or websocket-client missing?)."
-    say "All tests passed."
+    [ "$(host_packages)" = "$host_before" ] \
+        || die "The packages of $HOST_PY changed during the test run: the commands must only install into $VENV."
+    say "All tests passed (Odoo and the requirements in $VENV, $HOST_PY left untouched)."
 }
 
 cmd_shell() {
     setup
-    db_exists "$DB_RUN" || install_db "$DB_RUN"
+    if ! db_exists "$DB_RUN"; then
+        (build_base_db "$DB_RUN" && install_db "$DB_RUN") || { drop_db "$DB_RUN"; exit 1; }
+    fi
     cd / && exec "$PY" -m odoo shell -c "$CONF" -d "$DB_RUN" --no-http
 }
 
@@ -369,6 +488,7 @@ case ${1:-} in
     wheels) shift; setup; cmd_wheels ;;
     shell) shift; cmd_shell ;;
     setup) setup ;;
+    env) setup_python; echo "$PY" ;;
     stop) cmd_stop ;;
-    *) echo "usage: $0 run [--reset] | test [pytest args] | lint | wheels | shell | setup | stop" >&2; exit 2 ;;
+    *) echo "usage: $0 run [--reset] | test [pytest args] | lint | wheels | shell | setup | env | stop" >&2; exit 2 ;;
 esac

@@ -1,6 +1,6 @@
 """Take the README's screenshots from a running Odoo with the demo data, in headless Chromium.
 
-    python3 tools/screenshots.py --url http://127.0.0.1:8069 --db crm_relationship_demo
+    .venv/bin/python tools/screenshots.py --url http://127.0.0.1:8069 --db crm_relationship_demo
 
 Logs in as admin and saves, under docs/screenshots/: the customer card, a call,
 an equipment with its history and a defect report with its e-mail thread.

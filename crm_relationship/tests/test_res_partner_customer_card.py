@@ -54,7 +54,7 @@ class CustomerHistoryCase(CrmRelationshipCase):
                 "taxes_id": [Command.clear()],
             }
         )
-        cls.stock_location = cls.env.ref("stock.warehouse0").lot_stock_id
+        cls.stock_location = cls.env.user._get_default_warehouse_id().lot_stock_id
         Quant = cls.env["stock.quant"]
         cls.lots = cls.env["stock.lot"].create(
             [{"name": name, "product_id": cls.boiler.id} for name in ("SN-A1", "SN-A2", "SN-A3")]
