@@ -201,11 +201,15 @@ class TestCrmRelationshipDefect(CrmRelationshipDefectCase):
                 "group_ids": [fields.Command.set(self.env.ref("sales_team.group_sale_salesman").ids)],
             }
         )
+        self.customer.invalidate_recordset()
         self.assertIn(
             "2 open defect reports.",
-            self.customer.with_user(salesman_only).crm_alert_message,
-            "the banner on quotations shows it to salespeople without the Relationship group",
+            self.customer.with_user(self.salesperson).crm_alert_message,
+            "the banner on quotations shows it to salespeople of the Relationship group",
         )
+        self.customer.invalidate_recordset()
+        with self.assertRaises(AccessError, msg="the customer's alerts are for the Relationship groups"):
+            self.customer.with_user(salesman_only).read(["crm_alert_message"])
 
         self.env.flush_all()
         entries = self.env["crm.relationship.timeline"].search(
