@@ -380,3 +380,27 @@ class TestCrmRelationshipFieldVisibility(CrmRelationshipCase):
         )
         copy = self.customer.with_user(contact_manager).copy()
         self.assertFalse(copy.sudo().crm_preferred_channel_id)
+
+    def test_forms_of_odoo_models_open_without_the_restricted_fields(self):
+        """Outside the groups, the inherited forms load and carry none of the restricted fields."""
+        for role in (INTERNAL, USER):
+            env = self._as(self.customer, role).env
+            for model, view_types in (
+                ("res.partner", ["form", "list", "kanban", "search"]),
+                ("product.template", ["form"]),
+            ):
+                views = env[model].get_views([(False, view_type) for view_type in view_types])
+                readable = {
+                    fname
+                    for (field_model, fname), readers in EXPECTED_READERS.items()
+                    if field_model == model and role in readers
+                }
+                for view_type in view_types:
+                    arch = views["views"][view_type]["arch"]
+                    for field_model, fname in EXPECTED_READERS:
+                        if field_model == model and fname not in readable:
+                            self.assertNotIn(f'name="{fname}"', arch, f"{model} {view_type} as {role}")
+        self.assertIn(
+            'name="crm_preferred_channel_id"',
+            self._as(self.customer, USER).get_views([(False, "form")])["views"]["form"]["arch"],
+        )
