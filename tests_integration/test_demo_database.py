@@ -22,6 +22,7 @@ def test_demo_company_is_italian_and_in_euros():
         assert company.chart_template == "it", "the Italian chart of accounts"
         assert env.ref("base.user_demo").company_id == company
         assert env["res.lang"]._lang_get("it_IT").active, "Italian is available to users"
+        assert env.ref("base.user_admin").lang == "en_US", "English stays the administrator's language"
         assert env["stock.warehouse"].search_count([("company_id", "=", company.id)]) == 1
 
         orders = env.ref("crm_relationship.sale_order_rossi_demo") | env.ref(

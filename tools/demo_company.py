@@ -4,12 +4,15 @@ Run by ``tools/dev.sh`` through ``odoo shell`` (which gives ``env``) once Odoo's
 apps and ``l10n_it`` are installed with their demo data, before our add-ons:
 their demo records are then created in this company (Italian chart of accounts,
 taxes and euros), which is the company of the administrator and of every demo user.
+Italian is installed beside English, which stays the users' language.
 """
 
 from odoo import Command
 
 
 def setup_italian_company(env):
+    italian = env["res.lang"].with_context(active_test=False).search([("code", "=", "it_IT")])
+    env["base.language.install"].create({"lang_ids": [Command.set(italian.ids)]}).lang_install()
     company = env.ref("base.demo_company_it")
     company.write(
         {

@@ -345,7 +345,7 @@ build_base_db() {
     drop_db "$db"
     rm -f "$log"
     say "Creating database $db: an Italian company with Odoo's $modules and their demo data (log: .state/logs/install-$db.log)"
-    odoo_cli -d "$db" -i "$modules" --with-demo --load-language=it_IT --stop-after-init --log-level=warn \
+    odoo_cli -d "$db" -i "$modules" --with-demo --stop-after-init --log-level=warn \
         --logfile="$log" || die "Odoo could not install $modules, see $log"
     odoo_cli shell -d "$db" --no-http --log-level=warn --logfile="$log" <"$ROOT/tools/demo_company.py" \
         || die "The demo company could not be set up in $db, see $log"
