@@ -218,6 +218,7 @@ def bench_lot(env, product, lot_name):
             return log.mail_count
 
         mails, render_s, render_q = measure(env, render)
+        recorded = len(log.partner_ids)
         savepoint.rollback()
     with env.cr.savepoint(flush=False) as savepoint:
         calls, call_s, call_q = measure(env, lambda: defect._create_recall_calls(customers))
@@ -226,7 +227,7 @@ def bench_lot(env, product, lot_name):
         "customers": len(customers),
         "equipment": len(equipment),
         "affected": (affected_s, affected_q),
-        "mails": (len(log.partner_ids), mail_s, mail_q),
+        "mails": (recorded, mail_s, mail_q),
         "render": (mails, render_s, render_q),
         "calls": (len(calls), call_s, call_q),
     }

@@ -799,6 +799,7 @@ class CrmRelationshipDefect(models.Model):
 
     def action_view_recalls(self):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "crm_relationship.crm_relationship_defect_recall_log_action"
         )

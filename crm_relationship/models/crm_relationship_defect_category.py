@@ -30,6 +30,7 @@ class CrmRelationshipDefectCategory(models.Model):
 
     def action_view_defects(self):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "crm_relationship.crm_relationship_defect_action"
         )

@@ -103,12 +103,13 @@ class CrmRelationshipDefectRecallLog(models.Model):
         left to Odoo's mail queue. Returns the number of customers processed.
         """
         self.ensure_one()
-        customers = self.pending_partner_ids.sorted("id")[:batch_size]
-        defect = self.defect_id
-        if customers and self.template_id and defect:
+        log = self.sudo()  # the scheduled action's bookkeeping, whoever runs it
+        customers = log.pending_partner_ids.sorted("id")[:batch_size]
+        defect = log.defect_id
+        if customers and log.template_id and defect:
             customers_with_email = customers.filtered("email")
             template = (
-                self.template_id.with_user(self.user_id)
+                log.template_id.with_user(log.user_id)
                 .with_company(defect.company_id)
                 .with_context(crm_defect_id=defect.id)
             )
@@ -116,7 +117,9 @@ class CrmRelationshipDefectRecallLog(models.Model):
                 customers_with_email.ids,
                 ("auto_delete", "body_html", "email_from", "mail_server_id", "model", "res_id", "subject"),
             )
-            author = self.user_id.partner_id
+            author = log.user_id.partner_id
+            # replies come back on each customer's thread (catchall routing), computed in one batch
+            reply_to = customers_with_email.sudo()._notify_get_reply_to(author_id=author.id)
             vals_list = []
             for customer in customers_with_email:
                 values = rendered[customer.id]
@@ -125,6 +128,7 @@ class CrmRelationshipDefectRecallLog(models.Model):
                         "body": values.get("body_html"),
                         "recipient_ids": [Command.link(customer.id)],
                         "author_id": author.id,
+                        "reply_to": reply_to[customer.id],
                         "message_type": "email_outgoing",
                         "is_notification": False,
                     }
@@ -132,12 +136,12 @@ class CrmRelationshipDefectRecallLog(models.Model):
                 values.pop("partner_ids", None)
                 vals_list.append(values)
             mails = self.env["mail.mail"].sudo().create(vals_list)
-            self.mail_count += len(mails)
-        values = {"pending_partner_ids": [Command.unlink(customer.id) for customer in customers]}
-        if not (self.pending_partner_ids - customers) or not self.template_id or not defect:
-            values["state"] = "done"
-            values["pending_partner_ids"] = [Command.clear()]
-        self.write(values)
+            log.mail_count += len(mails)
+        remaining = log.pending_partner_ids - customers
+        values = {"pending_partner_ids": [Command.set(remaining.ids)]}
+        if not remaining or not log.template_id or not defect:
+            values.update(state="done", pending_partner_ids=[Command.clear()])
+        log.write(values)
         if customers:
             self.env["crm.relationship.defect"]._trigger_mail_queue()
         return len(customers)

@@ -50,6 +50,7 @@ class CrmRelationshipEquipmentCategory(models.Model):
 
     def action_view_equipment(self):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "crm_relationship.crm_relationship_equipment_action"
         )
