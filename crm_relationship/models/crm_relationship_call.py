@@ -218,8 +218,14 @@ class CrmRelationshipCall(models.Model):
                     self.env._(
                         "%(partner)s is a contact person: the customer of a call must be the company "
                         "(%(company)s); put the person in the Contact field.",
-                        partner=call.partner_id.display_name,
-                        company=call.partner_id.commercial_partner_id.display_name,
+                        partner=readable_name(
+                            self.env, call.partner_id, self.env._("a record of another company")
+                        ),
+                        company=readable_name(
+                            self.env,
+                            call.partner_id.commercial_partner_id,
+                            self.env._("a record of another company"),
+                        ),
                     )
                 )
 

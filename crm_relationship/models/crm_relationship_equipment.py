@@ -288,7 +288,7 @@ class CrmRelationshipEquipment(models.Model):
                 raise ValidationError(
                     self.env._(
                         "A unit with a serial number (%(serial)s) has a quantity of 1.",
-                        serial=equipment.lot_id.name,
+                        serial=readable_name(env, equipment.lot_id, hidden),
                     )
                 )
 

@@ -340,6 +340,7 @@ class TestCrmRelationshipErrorMessages(CrmRelationshipDefectCase):
             {"equipment_id": self.secret_equipment.id},
             {"contact_id": self.secret_contact.id},
             {"sale_order_id": self.secret_order.id},
+            {"partner_id": self.secret_contact.id},
         ):
             with self.subTest(extra=extra), self.assertRaises(UserError) as catcher:
                 Call.create(dict(values, **extra))
