@@ -562,7 +562,11 @@ class CrmRelationshipDefect(models.Model):
         return defects
 
     def write(self, vals):
-        check_workflow_write(self, WORKFLOW_FIELDS & vals.keys())
+        fnames = WORKFLOW_FIELDS & vals.keys()
+        if "date_reported" in vals and any(defect.state != "new" for defect in self):
+            # the report date counts in the handling times once the report is confirmed
+            fnames |= {"date_reported"}
+        check_workflow_write(self, fnames)
         return super(CrmRelationshipDefect, without_workflow_env(self)).write(vals)
 
     def _check_company(self, fnames=None):

@@ -35,6 +35,7 @@ class TestCrmRelationshipWorkflowFields(CrmRelationshipDefectCase, MailCase):
             {"date_closed": datetime(2020, 1, 3)},
             {"name": "DEF/FAKE/0001"},
             {"state": "resolved", "root_cause": "None", "corrective_action": "None"},
+            {"date_reported": datetime(2020, 1, 1)},
         ):
             with self.subTest(values=values), self._assert_raises_message(AccessError, "manager"):
                 defect.write(values)
@@ -62,8 +63,9 @@ class TestCrmRelationshipWorkflowFields(CrmRelationshipDefectCase, MailCase):
         rejected.action_reject()
         rejected.action_reset_to_new()
         self.assertEqual(rejected.state, "new")
-        # The description and other fields stay editable.
-        defect.write({"severity": "high"})
+        # The description and other fields stay editable, the report date until confirmation.
+        defect.write({"severity": "high", "description": "<p>Rumore forte all'accensione.</p>"})
+        rejected.write({"date_reported": datetime(2026, 1, 2, 8, 0)})
 
     def test_manager_corrections_are_tracked(self):
         defect = self._as(self.defect, self.rel_manager)
