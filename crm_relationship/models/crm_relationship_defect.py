@@ -656,7 +656,10 @@ class CrmRelationshipDefect(models.Model):
             return ()
         defect = self.browse(route[1])
         company = defect.company_id
-        refusal = defect.with_context(lang=company.partner_id.lang or "en_US")._get_mail_refusal(message_dict)
+        # the sender may be unknown: answer in the company's language
+        defect = defect.with_context(lang=company.partner_id.lang or "en_US")
+        env = defect.env
+        refusal = defect._get_mail_refusal(message_dict)
         if not refusal:
             return route
         email_from = message_dict.get("email_from")
@@ -668,17 +671,17 @@ class CrmRelationshipDefect(models.Model):
             refusal,
         )
         body = Markup("<p>%(hello)s</p><p>%(text)s</p><p>%(contact)s</p><p>%(thanks)s</p>") % {
-            "hello": self.env._("Hello,"),
-            "text": self.env._(
+            "hello": env._("Hello,"),
+            "text": env._(
                 "your message to %(company)s could not be delivered: %(reason)s",
                 company=company.name,
                 reason=refusal,
             ),
-            "contact": self.env._(
+            "contact": env._(
                 "If you need to reach us, please write to %(email)s or call us.",
                 email=company.email or company.name,
             ),
-            "thanks": self.env._("Thank you for your understanding."),
+            "thanks": env._("Thank you for your understanding."),
         }
         self._routing_create_bounce_email(
             email_from,

@@ -137,3 +137,13 @@ class TestCrmRelationshipDefectGateway(CrmRelationshipDefectCase, MailCase):
 
         self._process_with_attachments(self.production_user.email_formatted, 2)
         self.assertEqual(len(self.defect.message_ids[0].attachment_ids), 2, "within the bounds")
+
+    def test_bounce_in_the_company_language(self):
+        self.env["ir.module.module"]._load_module_terms(["crm_relationship"], ["it_IT"], overwrite=True)
+        self.company.partner_id.lang = "it_IT"
+        with mute_logger(DEFECT_LOGGER):
+            self._reply(self.stranger_email, "Fattura in allegato.")
+        body = self._bounces_to("mallory@evil.example.com")[0]["body"]
+        self.assertIn("Buongiorno,", body)
+        self.assertIn("non è stato possibile recapitare il suo messaggio", body)
+        self.assertIn("accetta solo risposte dalle persone coinvolte", body)
