@@ -88,6 +88,15 @@ class TestCrmRelationshipRpc(CrmRelationshipTwoCompaniesCase):
             }
         )
         cls.order_a.message_subscribe(partner_ids=cls.portal_user.partner_id.ids)
+        cls.invoice_a = cls.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": cls.customer_a.id,
+                "invoice_line_ids": [Command.create({"product_id": cls.product.id, "price_unit": 100.0})],
+            }
+        )
+        cls.invoice_a.action_post()
+        cls.invoice_a.message_subscribe(partner_ids=cls.portal_user.partner_id.ids)
         cls.secrets = [
             cls.company_b.name,
             cls.customer_b.name,
@@ -140,7 +149,7 @@ class TestCrmRelationshipRpc(CrmRelationshipTwoCompaniesCase):
         Model = env[model]
         if Model._transient:
             return Model.create(self._wizard_values(model))
-        own = {"res.partner": self.customer_a, "sale.order": self.order_a}
+        own = {"res.partner": self.customer_a, "sale.order": self.order_a, "account.move": self.invoice_a}
         company_b = {
             "res.partner": self.customer_b,
             "sale.order": self.order_b,
@@ -243,6 +252,12 @@ class TestCrmRelationshipRpc(CrmRelationshipTwoCompaniesCase):
         self.assertEqual(self._probe_all([self.outsider, self.rel_user], "user"), [])
 
     def test_portal_customer_cannot_act(self):
+        own = self.env(
+            user=self.portal_user, context=dict(self.env.context, allowed_company_ids=self.company_a.ids)
+        )
+        self.assertTrue(self.customer_a.with_env(own).read(["name"]))
+        self.assertTrue(self.order_a.with_env(own).read(["name"]))
+        self.assertTrue(self.invoice_a.with_env(own).read(["name"]))
         self.assertEqual(self._probe_all([self.portal_user], "portal"), [])
 
     def test_manager_registers_past_deliveries_only_of_active_companies(self):
