@@ -322,18 +322,22 @@ class TestCrmRelationshipAccessMatrix(CrmRelationshipTwoCompaniesCase):
             with self.subTest(model=model):
                 self.assertTrue(records, f"The fixture builds no record of {model} in company B: add one")
                 self.assertEqual(set(records.mapped("company_id")), {self.company_b})
-                reader = MANAGER if "r" in EXPECTED_ACCESS[model].get(MANAGER, "") else USER
-                env_a = self._as(reader, self.company_a)
-                env_ab = self._as(reader, self.company_a, self.company_b)
-                self.assertFalse(env_a[model].search([("id", "in", records.ids)]))
-                self.assertEqual(env_ab[model].search([("id", "in", records.ids)]), records.with_env(env_ab))
-                for operation in ("read", "write", "unlink"):
+                for reader in (
+                    role for role in (USER, MANAGER) if "r" in EXPECTED_ACCESS[model].get(role, "")
+                ):
+                    env_a = self._as(reader, self.company_a)
+                    env_ab = self._as(reader, self.company_a, self.company_b)
+                    self.assertFalse(env_a[model].search([("id", "in", records.ids)]))
+                    self.assertEqual(
+                        env_ab[model].search([("id", "in", records.ids)]), records.with_env(env_ab)
+                    )
+                    for operation in ("read", "write", "unlink"):
+                        self.env.invalidate_all()
+                        with self.assertRaises(AccessError, msg=f"{operation} on {model} of company B"):
+                            records.with_env(env_a).check_access(operation)
                     self.env.invalidate_all()
-                    with self.assertRaises(AccessError, msg=f"{operation} on {model} of company B"):
-                        records.with_env(env_a).check_access(operation)
-                self.env.invalidate_all()
-                with self.assertRaises(AccessError):
-                    records.with_env(env_a).read(["company_id"])
-                if "w" in EXPECTED_ACCESS[model].get(reader, ""):
                     with self.assertRaises(AccessError):
-                        records.with_env(env_a).write({"company_id": self.company_a.id})
+                        records.with_env(env_a).read(["company_id"])
+                    if "w" in EXPECTED_ACCESS[model].get(reader, ""):
+                        with self.assertRaises(AccessError):
+                            records.with_env(env_a).write({"company_id": self.company_a.id})
