@@ -599,8 +599,8 @@ class CrmRelationshipDefect(models.Model):
         """Normalized addresses that may write to the report by e-mail.
 
         The report's followers, the people of its customer (the commercial
-        entity and its contacts) and the plain addresses its routing rules
-        send it to. Everyone else is bounced.
+        entity and its active contacts) and the plain addresses its routing
+        rules send it to. Everyone else is bounced.
         """
         self.ensure_one()
         defect = self.sudo()
@@ -609,7 +609,6 @@ class CrmRelationshipDefect(models.Model):
             partners |= (
                 self.env["res.partner"]
                 .sudo()
-                .with_context(active_test=False)
                 .search([("commercial_partner_id", "=", defect.partner_id.commercial_partner_id.id)])
             )
         emails = set(partners.mapped("email_normalized"))
