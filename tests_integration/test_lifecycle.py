@@ -6,6 +6,7 @@ Odoo's own modules and their demo data but without our add-ons
 uninstalling a module cannot happen inside the test run's own registry.
 """
 
+import ast
 import json
 import os
 import shutil
@@ -217,10 +218,16 @@ result["tables"] = env.execute_query(
     assert after["partner_read"] == 1
 
 
-def test_upgrade_from_19_0_1_0_0_runs_the_migration(history_db):
+def _manifest_version(module):
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with open(os.path.join(root, module, "__manifest__.py"), encoding="utf-8") as file:
+        return ast.literal_eval(file.read())["version"]
+
+
+def test_upgrade_from_19_0_1_0_0_runs_the_migrations(history_db):
     history = shell(history_db, HISTORY_SCRIPT)
     odoo(history_db, "-i", MODULES, "--stop-after-init")
-    shell(
+    old_alias = shell(
         history_db,
         """
 from odoo.tools import SQL
@@ -228,7 +235,12 @@ env.execute_query(SQL(
     "UPDATE ir_module_module SET latest_version = '19.0.1.0.0' WHERE name = 'crm_relationship'"
 ))
 env.execute_query(SQL("UPDATE res_partner SET crm_rfm_score = NULL, crm_segment_id = NULL"))
-result = True
+old_alias = env["mail.alias"].create({
+    "alias_name": "def-2026-9999",
+    "alias_model_id": env["ir.model"]._get_id("crm.relationship.defect"),
+    "alias_contact": "everyone",
+})
+result = old_alias.id
 """,
     )
     odoo(history_db, "-u", "crm_relationship", "--stop-after-init")
@@ -241,9 +253,11 @@ result = {{
     "version": module.latest_version,
     "score": customer.crm_rfm_score,
     "segment": customer.crm_segment_id.name,
+    "old_alias": bool(env["mail.alias"].browse({old_alias}).exists()),
 }}
 """,
     )
-    assert upgraded["version"] == "19.0.1.1.0"
+    assert upgraded["version"] == _manifest_version("crm_relationship")
     assert upgraded["score"], "the migration scored the customer"
     assert upgraded["segment"], "and gave it its segment"
+    assert not upgraded["old_alias"], "the per-report aliases of 19.0.1.1.0 are removed"
