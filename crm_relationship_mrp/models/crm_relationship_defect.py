@@ -20,12 +20,16 @@ class CrmRelationshipDefect(models.Model):
         groups="mrp.group_mrp_user",
         help="Done production orders that produced the defect's serial/lot number.",
     )
+    # Fields of the add-on's own defect model: its access rules already limit them to the
+    # Customer Relationship groups, who may read lots.
+    # public: readable wherever the defect report is
     component_lot_ids = fields.Many2many(
         "stock.lot",
         string="Component Lots",
         compute="_compute_production_traceability",
         help="Lots of the components consumed by those production orders.",
     )
+    # public: readable wherever the defect report is
     batch_lot_ids = fields.Many2many(
         "stock.lot",
         string="Lots of the Same Batch",
