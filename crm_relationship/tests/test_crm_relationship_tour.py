@@ -10,6 +10,9 @@ class TestCustomerCardTour(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # the documents belong to the company the tour's user works in
+        admin_company = cls.env.ref("base.user_admin").company_id
+        cls.env = cls.env(context=dict(cls.env.context, allowed_company_ids=admin_company.ids))
         today = fields.Date.context_today(cls.env["res.partner"])
         customer = cls.env["res.partner"].create({"name": "Caseificio Tour S.r.l.", "is_company": True})
         product = cls.env["product.product"].create(
