@@ -3,7 +3,7 @@
 
 Usage (from the repository root, on a database where crm_relationship is installed):
 
-    python3 bench/bench_call_lookup.py --db calls_bench
+    .venv/bin/python bench/bench_call_lookup.py --db calls_bench
 
 1. Seeds (once, committed) 100,000 contacts through SQL: 20,000 Italian companies
    and 80,000 people, with landline and mobile numbers written in mixed formats

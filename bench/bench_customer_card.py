@@ -8,7 +8,7 @@ same figures (aggregates, and one ``UNION ALL ... LIMIT``).
 
 Usage (the database must have crm_relationship installed)::
 
-    python3 bench/bench_customer_card.py --db DB [--config .state/odoo.conf]
+    .venv/bin/python bench/bench_customer_card.py --db DB [--config .state/odoo.conf]
 
 Documents are bulk-copied in SQL from one real document made through the ORM,
 so every column is realistic; the seeding is rolled back at the end.

@@ -3,7 +3,7 @@
 
 Usage (from the repository root, on a database where crm_relationship is installed):
 
-    python3 bench/bench_defect_recall.py --db defect_bench
+    .venv/bin/python bench/bench_defect_recall.py --db defect_bench
 
 1. Seeds (once, committed) a lot-tracked product and two lots: one shipped to
    20 customers, one shipped to 2,000 customers. One delivery (and its
@@ -245,8 +245,9 @@ def main():
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         if "crm.relationship.defect" not in env:
             raise SystemExit(f"crm_relationship is not installed in {args.db}")
-        product = seed(env)
         admin = env.ref("base.user_admin")
+        # seeded in the company the measured user (the administrator) works in
+        product = seed(env(context={"allowed_company_ids": admin.company_id.ids}))
         user_env = odoo.api.Environment(
             cr, admin.id, {"lang": "en_US", "tz": "Europe/Rome", "mail_create_nolog": True}
         )

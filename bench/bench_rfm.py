@@ -9,7 +9,7 @@ the scores of both are compared.
 
 Usage (the database must have crm_relationship installed)::
 
-    python3 bench/bench_rfm.py --db DB [--config .state/odoo.conf] [--customers N] [--invoices N]
+    .venv/bin/python bench/bench_rfm.py --db DB [--config .state/odoo.conf] [--customers N] [--invoices N]
 
 Customers, invoices and lines are bulk-copied in SQL from one real posted
 invoice made through the ORM, so every column is realistic; the seeding is
