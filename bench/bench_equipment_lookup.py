@@ -7,7 +7,7 @@
    time and SQL queries, and queries of the registration alone for 10% of the
    units and for all of them (must not grow with the number of units).
 
-Usage: python3 bench/bench_equipment_lookup.py --db equip_bench
+Usage: .venv/bin/python bench/bench_equipment_lookup.py --db equip_bench
 The database must have crm_relationship installed; seeding is done once, with
 SQL, and kept; the delivery part is rolled back.
 """
@@ -229,6 +229,8 @@ def main():
     registry = Registry(args.db)
     with registry.cursor() as cr:
         env = api.Environment(cr, odoo.SUPERUSER_ID, {})
+        # seeded in the company the measured user (the administrator) works in
+        env = env(context={"allowed_company_ids": env.ref("base.user_admin").company_id.ids})
         seed(env, args.rows)
         bench_lookup(env, args.samples)
         bench_delivery(env, args.units)
