@@ -13,6 +13,9 @@ DEPARTMENTS = [
     ("other", "Other"),
 ]
 
+# Row id of a timeline entry: document id * ROW_ID_FACTOR + branch code, in bigint.
+ROW_ID_FACTOR = 1000
+
 # Columns every branch of the timeline selects, in this order.
 TIMELINE_COLUMNS = (
     "date",
@@ -182,6 +185,17 @@ class CrmRelationshipTimeline(models.Model):
         search="_search_lot_name",
         help="Filter the entries that concern this serial or lot number (exact or partial).",
     )
+
+    def _as_query(self, ordered=True):
+        """Read rows by id through each source's primary key.
+
+        The row id is computed, so ``id IN (...)`` alone makes PostgreSQL scan
+        every source; the document ids it carries are pushed into each branch."""
+        query = super()._as_query(ordered)
+        if self._ids:
+            res_ids = tuple({row_id // ROW_ID_FACTOR for row_id in self._ids})
+            query.add_where(SQL("%s IN %s", SQL.identifier(self._table, "res_id"), res_ids))
+        return query
 
     # ------------------------------------------------------------------
     # Computed details, filled for the displayed page only
@@ -418,7 +432,7 @@ class CrmRelationshipTimeline(models.Model):
 
         :param int code: a number unique to the branch, below 1000 (core
             branches use 1-99, leave them to this module): the row id is
-            ``res_id * 1000 + code``.
+            ``res_id * 1000 + code``, a ``bigint``.
         :param str from_clause: the ``FROM ... WHERE ...`` part of the query.
         :param columns: one SQL expression per name of ``TIMELINE_COLUMNS``;
             missing ones are NULL (``is_alert`` defaults to false).
@@ -427,7 +441,7 @@ class CrmRelationshipTimeline(models.Model):
         if unknown:
             raise ValueError(f"Unknown timeline columns: {sorted(unknown)}")
         defaults = {"is_alert": "false"}
-        exprs = [SQL("(%s) * 1000 + %s AS id", SQL(columns["res_id"]), code)]
+        exprs = [SQL("(%s)::bigint * %s + %s AS id", SQL(columns["res_id"]), ROW_ID_FACTOR, code)]
         for column in TIMELINE_COLUMNS:
             expr = columns.get(column, defaults.get(column, "NULL"))
             exprs.append(SQL("%s AS %s", SQL(expr), SQL.identifier(column)))
