@@ -1,6 +1,6 @@
 {
     "name": "Customer Relationship",
-    "version": "19.0.1.2.0",
+    "version": "19.0.1.3.0",
     "category": "Sales/CRM",
     "summary": "Unified customer card, calls, installed base, defect reports and "
     "customer analytics built on the sale orders, deliveries and invoices "
@@ -61,5 +61,6 @@
             "crm_relationship/static/tests/tours/*.js",
         ],
     },
+    "post_init_hook": "post_init_hook",
     "application": True,
 }

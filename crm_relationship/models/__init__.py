@@ -5,6 +5,7 @@ from . import crm_relationship_call_outcome
 from . import crm_relationship_call
 from . import stock_picking
 from . import account_move
+from . import account_payment
 from . import crm_relationship_equipment_category
 from . import crm_relationship_equipment
 from . import product_category
@@ -17,6 +18,8 @@ from . import crm_relationship_defect_route
 from . import crm_relationship_defect
 from . import crm_relationship_defect_recall_log
 from . import mail_thread
+from . import mail_activity
+from . import mail_message
 from . import crm_relationship_rfm_segment
 from . import crm_relationship_event_rule
 from . import crm_relationship_event_log

@@ -15,6 +15,9 @@ from .crm_relationship_tools import (
 # the user logging it, changed by the actions or a manager's tracked correction.
 WORKFLOW_FIELDS = frozenset(("user_id",))
 
+# Changes that move a call on the timeline of its customer.
+LAST_CONTACT_FIELDS = {"partner_id", "contact_id", "date_start"}
+
 
 class CrmRelationshipCall(models.Model):
     """One contact between the company and a customer, whatever the channel.
@@ -290,11 +293,26 @@ class CrmRelationshipCall(models.Model):
         for vals in vals_list:
             if vals.get("user_id") and vals["user_id"] != self.env.uid:
                 check_workflow_write(self, {"user_id"})
-        return super(CrmRelationshipCall, without_workflow_env(self)).create(vals_list)
+        calls = super(CrmRelationshipCall, without_workflow_env(self)).create(vals_list)
+        self.env["res.partner"]._crm_touch_last_contact(self._name, calls.ids)
+        return calls
 
     def write(self, vals):
         check_workflow_write(self, WORKFLOW_FIELDS & vals.keys())
-        return super(CrmRelationshipCall, without_workflow_env(self)).write(vals)
+        if not LAST_CONTACT_FIELDS & vals.keys():
+            return super(CrmRelationshipCall, without_workflow_env(self)).write(vals)
+        customers = self.partner_id
+        result = super(CrmRelationshipCall, without_workflow_env(self)).write(vals)
+        self.env["res.partner"]._crm_refresh_relationship_status(
+            (customers | self.partner_id).ids, next_activity=False
+        )
+        return result
+
+    def unlink(self):
+        customers = self.partner_id
+        result = super().unlink()
+        self.env["res.partner"]._crm_refresh_relationship_status(customers.ids, next_activity=False)
+        return result
 
     def _check_company(self, fnames=None):
         return check_company_hiding_names(self, fnames, super()._check_company)

@@ -186,11 +186,25 @@ class CrmRelationshipTimeline(models.Model):
         help="Filter the entries that concern this serial or lot number (exact or partial).",
     )
 
-    def _as_query(self, ordered=True):
-        """Read rows by id through each source's primary key.
+    # Row ids are computed, so a condition on ``id`` alone makes PostgreSQL
+    # scan every source: the document ids they carry are added as a condition
+    # on ``res_id``, which each branch applies on its source's primary key.
 
-        The row id is computed, so ``id IN (...)`` alone makes PostgreSQL scan
-        every source; the document ids it carries are pushed into each branch."""
+    @api.model
+    def _res_id_condition(self, condition):
+        if condition.field_expr == "id" and condition.operator in ("in", "="):
+            row_ids = condition.value if condition.operator == "in" else [condition.value]
+            if isinstance(row_ids, (list, tuple, set, frozenset)) and all(
+                isinstance(row_id, int) for row_id in row_ids
+            ):
+                return condition & Domain("res_id", "in", {row_id // ROW_ID_FACTOR for row_id in row_ids})
+        return condition
+
+    @api.model
+    def _search(self, domain, *args, **kwargs):
+        return super()._search(Domain(domain).map_conditions(self._res_id_condition), *args, **kwargs)
+
+    def _as_query(self, ordered=True):
         query = super()._as_query(ordered)
         if self._ids:
             res_ids = tuple({row_id // ROW_ID_FACTOR for row_id in self._ids})

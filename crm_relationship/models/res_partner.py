@@ -6,9 +6,20 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.fields import Domain
-from odoo.tools import SQL, date_utils
+from odoo.tools import SQL
 
 TIMELINE_CARD_LIMIT = 10
+# Stored status of a customer written with SQL, and the fields shown from it.
+RELATIONSHIP_STATUS_FIELDS = [
+    "crm_last_contact_date",
+    "crm_next_activity_id",
+    "crm_next_action_date",
+    "crm_next_action_user_id",
+    "crm_next_action_summary",
+    "crm_has_next_action",
+    "crm_next_action_overdue",
+    "crm_alert_message",
+]
 # Calling codes whose national numbers keep their leading 0 after the code
 # (Italy, San Marino, Vatican): +39 02 ... is dialled 02 ... at home.
 PHONE_CODES_KEEPING_TRUNK_ZERO = {"39", "378", "379"}
@@ -125,13 +136,13 @@ class ResPartner(models.Model):
     crm_amount_due = fields.Monetary(
         string="Open Balance",
         currency_field="crm_currency_id",
-        compute="_compute_crm_card_figures",
+        compute="_compute_crm_balance",
         groups="crm_relationship.crm_relationship_group_user",
     )
     crm_amount_overdue = fields.Monetary(
         string="Overdue Balance",
         currency_field="crm_currency_id",
-        compute="_compute_crm_card_figures",
+        compute="_compute_crm_balance",
         groups="crm_relationship.crm_relationship_group_user",
     )
     crm_last_payment_date = fields.Date(
@@ -142,8 +153,20 @@ class ResPartner(models.Model):
     # Contacts and next action
     crm_last_contact_date = fields.Datetime(
         string="Last Contact",
-        compute="_compute_crm_card_figures",
-        search="_search_crm_last_contact_date",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="Latest call or message with the customer or one of its contacts.",
+        groups="crm_relationship.crm_relationship_group_user",
+    )
+    crm_next_activity_id = fields.Many2one(
+        "mail.activity",
+        string="Next Activity",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+        help="Earliest open activity on the customer, one of its contacts or one of its documents.",
         groups="crm_relationship.crm_relationship_group_user",
     )
     crm_next_action_date = fields.Date(
@@ -350,11 +373,26 @@ class ResPartner(models.Model):
             partner.update(values)
 
     @api.depends_context("company", "allowed_company_ids")
+    def _compute_crm_balance(self):
+        figures = self.commercial_partner_id._crm_get_balance_figures() if self else {}
+        for partner in self:
+            values = figures.get(partner.commercial_partner_id.id, {})
+            partner.crm_amount_due = values.get("crm_amount_due", 0.0)
+            partner.crm_amount_overdue = values.get("crm_amount_overdue", 0.0)
+
+    @api.depends(
+        "crm_next_activity_id.date_deadline",
+        "crm_next_activity_id.user_id",
+        "crm_next_activity_id.summary",
+        "crm_next_activity_id.activity_type_id",
+    )
     def _compute_crm_next_action(self):
-        activities = self._crm_get_next_activities()
+        """Shown from the stored earliest activity, read with ``sudo()``: the
+        summary is visible even when the activity sits on a document the user
+        cannot open."""
         today = fields.Date.context_today(self)
         for partner in self:
-            activity = activities.get(partner.commercial_partner_id.id)
+            activity = partner.crm_next_activity_id.sudo()
             if not activity:
                 partner.update(
                     {
@@ -383,11 +421,9 @@ class ResPartner(models.Model):
             return NotImplemented
         self._check_field_access(self._fields["crm_has_next_action"], "read")
         positive = (operator == "in") == (True in value)
-        commercial_ids = [row[0] for row in self.env.execute_query(self._crm_next_activity_query())]
-        domain = Domain("commercial_partner_id", "in", commercial_ids)
-        return domain if positive else ~domain
+        return Domain("crm_next_activity_id", "!=" if positive else "=", False)
 
-    @api.depends("crm_amount_overdue", "crm_has_next_action")
+    @api.depends("crm_amount_overdue", "crm_next_activity_id", "crm_defect_open_count")
     @api.depends_context("company", "allowed_company_ids")
     def _compute_crm_alert_message(self):
         alerts = self._crm_get_alerts()
@@ -538,33 +574,6 @@ class ResPartner(models.Model):
             partner.crm_equipment_count = counts.get(customer, 0)
             partner.crm_equipment_warranty_count = in_warranty.get(customer, 0)
 
-    def _search_crm_last_contact_date(self, operator, value):
-        """Customers by the date of their last call or message, as on the card."""
-        self._check_field_access(self._fields["crm_last_contact_date"], "read")
-        Timeline = self.env["crm.relationship.timeline"].sudo()
-        domain = (
-            Domain("entry_type", "in", self._crm_contact_entry_types())
-            & (Domain("company_id", "in", self.env.companies.ids) | Domain("company_id", "=", False))
-            & Domain("commercial_partner_id", "!=", False)
-        )
-        if operator in ("in", "not in"):
-            if set(value) != {False}:
-                return NotImplemented
-            contacted = [partner.id for (partner,) in Timeline._read_group(domain, ["commercial_partner_id"])]
-            contacted_domain = Domain("commercial_partner_id", "in", contacted)
-            return ~contacted_domain if operator == "in" else contacted_domain
-        if operator not in ("<", "<=", ">", ">="):
-            return NotImplemented
-        if isinstance(value, str):
-            value = date_utils.parse_date(value, self.env)
-        partner_ids = [
-            partner.id
-            for (partner,) in Timeline._read_group(
-                domain, ["commercial_partner_id"], having=[("date:max", operator, value)]
-            )
-        ]
-        return Domain("commercial_partner_id", "in", partner_ids)
-
     @api.depends_context("company", "allowed_company_ids")
     def _compute_crm_profitability(self):
         figures = self.commercial_partner_id._crm_get_profitability_figures()
@@ -628,6 +637,24 @@ class ResPartner(models.Model):
             partner.crm_defect_open_count = open_count
 
     # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        partners = super().create(vals_list)
+        partners._crm_copy_relationship_status()
+        return partners
+
+    def write(self, vals):
+        if not {"parent_id", "is_company"} & vals.keys():
+            return super().write(vals)
+        customers_before = set(self.commercial_partner_id.ids)
+        result = super().write(vals)
+        self._crm_refresh_relationship_status(customers_before | set(self.commercial_partner_id.ids))
+        return result
+
+    # ------------------------------------------------------------------
     # Card figures: one grouped query per document type for all partners
     # ------------------------------------------------------------------
 
@@ -652,10 +679,7 @@ class ResPartner(models.Model):
             "crm_invoiced_amount": 0.0,
             "crm_invoiced_this_year": 0.0,
             "crm_invoiced_last_year": 0.0,
-            "crm_amount_due": 0.0,
-            "crm_amount_overdue": 0.0,
             "crm_last_payment_date": False,
-            "crm_last_contact_date": False,
         }
 
     def _crm_get_card_figures(self):
@@ -677,7 +701,6 @@ class ResPartner(models.Model):
             commercial._crm_get_picking_figures(),
             commercial._crm_get_invoice_figures(),
             commercial._crm_get_payment_figures(),
-            commercial._crm_get_contact_figures(),
         ):
             for partner_id, values in part.items():
                 figures[partner_id].update(values)
@@ -757,30 +780,16 @@ class ResPartner(models.Model):
         Move = self.env["account.move"].sudo()
         result = defaultdict(lambda: defaultdict(float))
         today = fields.Date.context_today(self)
-        base = (
-            Domain("commercial_partner_id", "in", self.ids)
-            & Domain("company_id", "in", self.env.companies.ids)
-            & Domain("move_type", "in", ("out_invoice", "out_refund"))
-            & Domain("state", "=", "posted")
-        )
-        for partner, move_type, count, total, residual in Move._read_group(
+        base = self._crm_posted_invoice_domain()
+        for partner, move_type, count, total in Move._read_group(
             base,
             ["commercial_partner_id", "move_type"],
-            ["__count", "amount_total_signed:sum", "amount_residual_signed:sum"],
+            ["__count", "amount_total_signed:sum"],
         ):
             values = result[partner.id]
             key = "crm_invoice_count" if move_type == "out_invoice" else "crm_refund_count"
             values[key] += count
             values["crm_invoiced_amount"] += total
-            values["crm_amount_due"] += residual
-        for partner, residual in Move._read_group(
-            base
-            & Domain("payment_state", "in", ("not_paid", "partial"))
-            & Domain("invoice_date_due", "<", today),
-            ["commercial_partner_id"],
-            ["amount_residual_signed:sum"],
-        ):
-            result[partner.id]["crm_amount_overdue"] += residual
         this_year = date(today.year, 1, 1)
         for partner, year, untaxed in Move._read_group(
             base & Domain("invoice_date", ">=", date(today.year - 1, 1, 1)),
@@ -789,6 +798,34 @@ class ResPartner(models.Model):
         ):
             key = "crm_invoiced_this_year" if year >= this_year else "crm_invoiced_last_year"
             result[partner.id][key] += untaxed
+        return result
+
+    def _crm_posted_invoice_domain(self):
+        """Posted customer invoices and credit notes of the customers in ``self``
+        (commercial partners), in the companies active for the user."""
+        return (
+            Domain("commercial_partner_id", "in", self.ids)
+            & Domain("company_id", "in", self.env.companies.ids)
+            & Domain("move_type", "in", ("out_invoice", "out_refund"))
+            & Domain("state", "=", "posted")
+        )
+
+    def _crm_get_balance_figures(self):
+        """Return ``{commercial partner id: {"crm_amount_due", "crm_amount_overdue"}}``:
+        what the customer still owes, and the part of it past its due date."""
+        Move = self.env["account.move"].sudo()
+        today = fields.Date.context_today(self)
+        base = self._crm_posted_invoice_domain() & Domain("payment_state", "in", ("not_paid", "partial"))
+        result = defaultdict(lambda: defaultdict(float))
+        for partner, due_date, residual in Move._read_group(
+            base,
+            ["commercial_partner_id", "invoice_date_due:day"],
+            ["amount_residual_signed:sum"],
+        ):
+            values = result[partner.id]
+            values["crm_amount_due"] += residual
+            if due_date and fields.Date.to_date(due_date) < today:
+                values["crm_amount_overdue"] += residual
         return result
 
     def _crm_get_payment_figures(self):
@@ -807,72 +844,205 @@ class ResPartner(models.Model):
                 values["crm_last_payment_date"] = last
         return result
 
-    def _crm_get_contact_figures(self):
-        """Last contact: the latest call or message with the customer."""
-        Timeline = self.env["crm.relationship.timeline"].sudo()
-        result = defaultdict(dict)
-        for partner, last in Timeline._read_group(
-            Domain("commercial_partner_id", "in", self.ids)
-            & Domain("entry_type", "in", self._crm_contact_entry_types())
-            & (Domain("company_id", "in", self.env.companies.ids) | Domain("company_id", "=", False)),
-            ["commercial_partner_id"],
-            ["date:max"],
-        ):
-            result[partner.id]["crm_last_contact_date"] = last
-        return result
-
     @api.model
     def _crm_contact_entry_types(self):
         """Timeline entry types that count as a contact with the customer."""
         return ["call", "message"]
 
     # ------------------------------------------------------------------
-    # Next planned action
+    # Stored relationship status: last contact and next planned action
     # ------------------------------------------------------------------
+    # Both are kept on every partner of a commercial entity and maintained
+    # when activities, calls, messages, contacts or documents change (see
+    # mail.activity, mail.message, crm.relationship.call and the documents'
+    # write), so that the card, lists, filters and quotation banner read a
+    # column instead of scanning activities and the timeline. They are
+    # written with SQL: a cache of facts kept elsewhere, not an edit of the
+    # partner (no write date, tracking or access check on the partner).
 
     @api.model
     def _crm_next_activity_models(self):
         """Models whose activities count as a next action planned with their customer."""
         return ["res.partner", "sale.order", "stock.picking", "account.move", "account.payment"]
 
-    def _crm_next_activity_query(self, partner_ids=None):
-        """SQL returning ``(commercial partner id, activity id)`` of the earliest
-        open activity of each customer, on the customer, its contacts or its
-        documents (any document shown on its timeline)."""
-        partner_filter = SQL("TRUE")
-        if partner_ids is not None:
-            partner_filter = SQL("d.commercial_partner_id = ANY(%s)", list(partner_ids))
+    @api.model
+    def _crm_next_activity_query(self, customer_ids=None):
+        """SQL returning ``(customer id, activity id)`` of the earliest open
+        activity of each customer (commercial partner), on the customer, its
+        contacts or its documents (any document shown on its timeline), for
+        the customers ``customer_ids`` or all of them."""
+        timeline = self.env["crm.relationship.timeline"]._table_sql
+        parts = [
+            SQL(
+                """SELECT p.commercial_partner_id AS customer_id, a.id AS activity_id, a.date_deadline
+                     FROM mail_activity a
+                     JOIN res_partner p ON p.id = a.res_id
+                    WHERE a.res_model = 'res.partner' AND a.active AND %s""",
+                SQL("p.commercial_partner_id = ANY(%s)", list(customer_ids))
+                if customer_ids is not None
+                else SQL("TRUE"),
+            )
+        ]
+        for res_model in self._crm_next_activity_models():
+            if res_model == "res.partner":
+                continue
+            parts.append(
+                SQL(
+                    """SELECT t.commercial_partner_id, a.id, a.date_deadline
+                         FROM mail_activity a
+                         JOIN %(timeline)s t ON t.res_model = %(model)s AND t.res_id = a.res_id
+                        WHERE a.res_model = %(model)s AND a.active AND %(filter)s""",
+                    timeline=timeline,
+                    model=res_model,
+                    filter=SQL("t.commercial_partner_id = ANY(%s)", list(customer_ids))
+                    if customer_ids is not None
+                    else SQL("t.commercial_partner_id IS NOT NULL"),
+                )
+            )
         return SQL(
-            """SELECT DISTINCT ON (d.commercial_partner_id) d.commercial_partner_id, a.id
-                 FROM mail_activity a
-           CROSS JOIN LATERAL (
-                   SELECT p.commercial_partner_id
-                     FROM res_partner p
-                    WHERE a.res_model = 'res.partner' AND p.id = a.res_id
-                UNION ALL
-                   SELECT t.commercial_partner_id
-                     FROM %(timeline)s t
-                    WHERE a.res_model != 'res.partner' AND t.res_model = a.res_model AND t.res_id = a.res_id
-                      AND (t.company_id IS NULL OR t.company_id = ANY(%(companies)s))
-                ) AS d
-                WHERE a.active AND a.res_model = ANY(%(models)s) AND %(partner_filter)s
-             ORDER BY d.commercial_partner_id, a.date_deadline, a.id""",
-            timeline=self.env["crm.relationship.timeline"]._table_sql,
-            companies=self.env.companies.ids,
-            models=self._crm_next_activity_models(),
-            partner_filter=partner_filter,
+            """SELECT DISTINCT ON (d.customer_id) d.customer_id, d.activity_id
+                 FROM (%s) AS d
+             ORDER BY d.customer_id, d.date_deadline, d.activity_id""",
+            SQL(" UNION ALL ").join(parts),
         )
 
-    def _crm_get_next_activities(self):
-        """Return ``{commercial partner id: mail.activity}`` (sudo: the activity
-        is shown as a summary even when it sits on a document the user cannot open)."""
-        commercial_ids = self.commercial_partner_id.ids
-        if not commercial_ids:
-            return {}
-        rows = self.env.execute_query(self._crm_next_activity_query(commercial_ids))
-        activities = self.env["mail.activity"].sudo().browse([row[1] for row in rows])
-        by_id = {activity.id: activity for activity in activities}
-        return {partner_id: by_id[activity_id] for partner_id, activity_id in rows}
+    @api.model
+    def _crm_last_contact_query(self, customer_ids=None):
+        """SQL returning ``(customer id, date)`` of the latest contact entry
+        (see :meth:`_crm_contact_entry_types`) of each customer."""
+        return SQL(
+            """SELECT t.commercial_partner_id, MAX(t.date)
+                 FROM %s t
+                WHERE t.entry_type = ANY(%s) AND %s
+             GROUP BY t.commercial_partner_id""",
+            self.env["crm.relationship.timeline"]._table_sql,
+            self._crm_contact_entry_types(),
+            SQL("t.commercial_partner_id = ANY(%s)", list(customer_ids))
+            if customer_ids is not None
+            else SQL("t.commercial_partner_id IS NOT NULL"),
+        )
+
+    @api.model
+    def _crm_flush_relationship_sources(self):
+        """Flush what the timeline and the activities read, before raw SQL reads them."""
+        for model_name, field_names in self.env["crm.relationship.timeline"]._depends.items():
+            if model_name in self.env:
+                self.env[model_name].flush_model(field_names)
+        self.env["mail.activity"].flush_model()
+
+    @api.model
+    def _crm_store_status(self, column, query, customer_ids=None):
+        """Write ``column`` on every partner of the customers from ``query``'s
+        ``(customer id, value)`` rows; customers without a row get NULL."""
+        customers = (
+            SQL("(SELECT unnest(%s::int[]) AS id)", list(customer_ids))
+            if customer_ids is not None
+            else SQL("(SELECT id FROM res_partner WHERE id = commercial_partner_id)")
+        )
+        self.env.execute_query(
+            SQL(
+                """UPDATE res_partner p
+                      SET %(column)s = v.value
+                     FROM (SELECT c.id, s.value
+                             FROM %(customers)s AS c
+                        LEFT JOIN (%(query)s) AS s(customer_id, value) ON s.customer_id = c.id) AS v
+                    WHERE p.commercial_partner_id = v.id
+                      AND p.%(column)s IS DISTINCT FROM v.value""",
+                column=SQL.identifier(column),
+                customers=customers,
+                query=query,
+            )
+        )
+
+    @api.model
+    def _crm_refresh_relationship_status(self, customer_ids=None, next_activity=True, last_contact=True):
+        """Recompute the next activity and/or the last contact of the customers
+        ``customer_ids`` (commercial partner ids), or of every customer."""
+        if customer_ids is not None:
+            customer_ids = sorted({cid for cid in customer_ids if cid})
+            if not customer_ids:
+                return
+        self._crm_flush_relationship_sources()
+        self.flush_model(["commercial_partner_id"])
+        if next_activity:
+            self._crm_store_status(
+                "crm_next_activity_id", self._crm_next_activity_query(customer_ids), customer_ids
+            )
+        if last_contact:
+            self._crm_store_status(
+                "crm_last_contact_date", self._crm_last_contact_query(customer_ids), customer_ids
+            )
+        self.invalidate_model(RELATIONSHIP_STATUS_FIELDS)
+
+    def _crm_copy_relationship_status(self):
+        """Give new partners the status of their customer (commercial partner)."""
+        self.flush_model(["commercial_partner_id"])
+        self.env.execute_query(
+            SQL(
+                """UPDATE res_partner p
+                      SET crm_next_activity_id = c.crm_next_activity_id,
+                          crm_last_contact_date = c.crm_last_contact_date
+                     FROM res_partner c
+                    WHERE p.id = ANY(%s) AND c.id = p.commercial_partner_id AND c.id != p.id""",
+                self.ids,
+            )
+        )
+        self.invalidate_recordset(RELATIONSHIP_STATUS_FIELDS)
+
+    @api.model
+    def _crm_documents_customer_ids(self, documents):
+        """Customers of ``documents`` when they carry open activities, else an empty set:
+        call it around a change of the documents' partner."""
+        if not documents.sudo().activity_ids:
+            return set()
+        return self._crm_get_customers_of(documents._name, documents.ids)
+
+    @api.model
+    def _crm_touch_last_contact(self, res_model, res_ids):
+        """Move the last contact forward for new contact entries ``res_model``/``res_ids``
+        (timeline document keys), reading only those entries."""
+        if not res_ids:
+            return
+        self._crm_flush_relationship_sources()
+        self.env.execute_query(
+            SQL(
+                """UPDATE res_partner p
+                      SET crm_last_contact_date = n.date
+                     FROM (SELECT t.commercial_partner_id AS customer_id, MAX(t.date) AS date
+                             FROM %(timeline)s t
+                            WHERE t.res_model = %(model)s AND t.res_id = ANY(%(ids)s)
+                              AND t.entry_type = ANY(%(types)s)
+                         GROUP BY t.commercial_partner_id) AS n
+                    WHERE p.commercial_partner_id = n.customer_id
+                      AND (p.crm_last_contact_date IS NULL OR p.crm_last_contact_date < n.date)""",
+                timeline=self.env["crm.relationship.timeline"]._table_sql,
+                model=res_model,
+                ids=list(res_ids),
+                types=self._crm_contact_entry_types(),
+            )
+        )
+        self.invalidate_model(["crm_last_contact_date"])
+
+    @api.model
+    def _crm_get_customers_of(self, res_model, res_ids):
+        """Ids of the customers (commercial partners) of records ``res_model``/``res_ids``:
+        partners, or documents shown on the timeline."""
+        res_ids = [res_id for res_id in res_ids if res_id]
+        if not res_ids:
+            return set()
+        if res_model == "res.partner":
+            self.flush_model(["commercial_partner_id"])
+            query = SQL("SELECT commercial_partner_id FROM res_partner WHERE id = ANY(%s)", res_ids)
+        else:
+            self._crm_flush_relationship_sources()
+            query = SQL(
+                """SELECT t.commercial_partner_id FROM %s t
+                    WHERE t.res_model = %s AND t.res_id = ANY(%s) AND t.commercial_partner_id IS NOT NULL""",
+                self.env["crm.relationship.timeline"]._table_sql,
+                res_model,
+                res_ids,
+            )
+        return {row[0] for row in self.env.execute_query(query)}
 
     # ------------------------------------------------------------------
     # Alerts shown on the card and on quotations / sale orders
@@ -889,7 +1059,7 @@ class ResPartner(models.Model):
                         amount=partner.crm_currency_id.format(partner.crm_amount_overdue),
                     )
                 )
-            if not partner.crm_has_next_action:
+            if not partner.crm_next_activity_id:
                 alerts[partner.id].append(self.env._("No next action is planned with this customer."))
             if partner.crm_defect_open_count:
                 alerts[partner.id].append(

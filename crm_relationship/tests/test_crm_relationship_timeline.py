@@ -132,8 +132,9 @@ class TestCustomerTimeline(CustomerHistoryCase):
                 99, "FROM res_partner p", res_id="p.id", colour="'red'"
             )
         branches = self.env["crm.relationship.timeline"]._get_sources()
-        codes = [branch.params[0] for branch in branches]
         self.assertTrue(
-            all(re.match(r"SELECT \(.+?\) \* 1000 \+ %s AS id", branch.code) for branch in branches)
+            all(re.match(r"SELECT \(.+?\)::bigint \* %s \+ %s AS id", branch.code) for branch in branches)
         )
+        self.assertEqual({branch.params[0] for branch in branches}, {1000})
+        codes = [branch.params[1] for branch in branches]
         self.assertEqual(sorted(codes), list(range(1, 9)), "one branch per core document type, unique codes")

@@ -1,0 +1,8 @@
+from odoo import models
+
+
+class AccountPayment(models.Model):
+    _inherit = "account.payment"
+
+    # The card and the timeline read the payments of a customer's partners.
+    _crm_partner_idx = models.Index("(partner_id)")
