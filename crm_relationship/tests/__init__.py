@@ -23,3 +23,5 @@ from . import test_crm_relationship_i18n
 from . import test_crm_relationship_field_visibility
 from . import test_crm_relationship_access_matrix
 from . import test_crm_relationship_rpc
+from . import test_res_partner_relationship_status
+from . import test_crm_relationship_id_overflow
