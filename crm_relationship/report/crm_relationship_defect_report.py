@@ -2,8 +2,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL, frozendict
 
 from ..models.crm_relationship_defect_route import SEVERITIES
-
-ID_FACTOR = 4
+from .row_id import row_id
 
 
 class CrmRelationshipDefectReport(models.Model):
@@ -15,6 +14,9 @@ class CrmRelationshipDefectReport(models.Model):
     100 units delivered. Sorted by number of defects it is a Pareto chart:
     the few products and lots that cause most defects come first.
     Rejected reports are not defects.
+
+    Row ids (see ``report/row_id.py``): the defect's id times 1000 plus 1,
+    the move line's id times 1000 plus 2.
     """
 
     _name = "crm.relationship.defect.report"
@@ -87,7 +89,7 @@ class CrmRelationshipDefectReport(models.Model):
     def _get_defect_branch(self):
         return SQL(
             """
-            SELECT d.id * %(factor)s + 1 AS id, 'defect'::varchar AS source, d.name AS name,
+            SELECT %(id)s AS id, 'defect'::varchar AS source, d.name AS name,
                    d.date_reported::date AS date, d.product_id, d.lot_id, d.partner_id, d.company_id,
                    d.category_id, d.severity::varchar AS severity,
                    d.warranty_state::varchar AS warranty_state,
@@ -95,14 +97,14 @@ class CrmRelationshipDefectReport(models.Model):
               FROM crm_relationship_defect d
              WHERE d.state != 'rejected'
             """,
-            factor=ID_FACTOR,
+            id=row_id(1, SQL("d.id")),
         )
 
     @api.model
     def _get_delivery_branch(self):
         return SQL(
             """
-            SELECT ml.id * %(factor)s + 2, 'delivery', sm.reference, sm.date::date, ml.product_id, ml.lot_id,
+            SELECT %(id)s, 'delivery', sm.reference, sm.date::date, ml.product_id, ml.lot_id,
                    rp.commercial_partner_id, ml.company_id, NULL, NULL, NULL, 0,
                    CASE WHEN src.usage = 'customer' THEN -ml.quantity_product_uom
                         ELSE ml.quantity_product_uom END
@@ -115,5 +117,5 @@ class CrmRelationshipDefectReport(models.Model):
              WHERE sm.state = 'done'
                AND (dest.usage = 'customer') != (src.usage = 'customer')
             """,
-            factor=ID_FACTOR,
+            id=row_id(2, SQL("ml.id")),
         )

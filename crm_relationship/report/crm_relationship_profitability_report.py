@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.tools import SQL, frozendict
 
+from .row_id import row_id
+
 # Branch columns, in this order; the outer query adds the customer's and the company's data.
 BRANCH_COLUMNS = (
     "id",
@@ -25,8 +27,6 @@ BRANCH_COLUMNS = (
 )
 # Branch columns that are NULL, not 0, when a branch has no value (averages skip NULLs).
 NULL_COLUMNS = {"name": "varchar", "payment_delay": "numeric"}
-# Row ids: the document id times this factor plus the branch number, unique and stable.
-ID_FACTOR = 8
 
 
 class CrmRelationshipProfitabilityReport(models.Model):
@@ -179,7 +179,13 @@ class CrmRelationshipProfitabilityReport(models.Model):
 
     @api.model
     def _branch(self, select, source_sql):
-        """One ``SELECT`` of the union: ``select`` maps column names to SQL, missing columns are 0."""
+        """One ``SELECT`` of the union: ``select`` maps column names to SQL, missing columns are 0.
+
+        ``select["id"]`` is required: ``row_id(number, SQL("alias.id"))`` (from
+        ``odoo.addons.crm_relationship.report.row_id``), with a branch number
+        no other branch uses."""
+        if "id" not in select:
+            raise ValueError("A report branch needs an id: row_id(number, SQL('alias.id')).")
         return SQL(
             "SELECT %s %s",
             SQL(", ").join(
@@ -195,7 +201,10 @@ class CrmRelationshipProfitabilityReport(models.Model):
 
     @api.model
     def _get_branches(self):
-        """The ``SELECT`` of each kind of document; override to add a cost or revenue source."""
+        """The ``SELECT`` of each kind of document; override to add a cost or revenue source.
+
+        Branch numbers of the row ids: 1 invoices and credit notes, 2 returns,
+        3 calls, 4 defects; 1-99 are kept for this add-on, 100-999 are free."""
         branches = [self._get_invoice_branch(), self._get_return_branch(), self._get_call_branch()]
         if "crm.relationship.defect" in self.env:
             branches.append(self._get_defect_branch())
@@ -207,7 +216,7 @@ class CrmRelationshipProfitabilityReport(models.Model):
         is_refund = SQL("m.move_type = 'out_refund'")
         return self._branch(
             {
-                "id": SQL("m.id * %s + 1", ID_FACTOR),
+                "id": row_id(1, SQL("m.id")),
                 "source": SQL("CASE WHEN %s THEN 'refund' ELSE 'invoice' END", is_refund),
                 "name": SQL("m.name"),
                 "date": SQL("m.invoice_date"),
@@ -268,7 +277,7 @@ class CrmRelationshipProfitabilityReport(models.Model):
     def _get_return_branch(self):
         return self._branch(
             {
-                "id": SQL("sp.id * %s + 2", ID_FACTOR),
+                "id": row_id(2, SQL("sp.id")),
                 "source": SQL("'return'"),
                 "name": SQL("sp.name"),
                 "date": SQL("COALESCE(sp.date_done, sp.scheduled_date)::date"),
@@ -290,7 +299,7 @@ class CrmRelationshipProfitabilityReport(models.Model):
     def _get_call_branch(self):
         return self._branch(
             {
-                "id": SQL("call.id * %s + 3", ID_FACTOR),
+                "id": row_id(3, SQL("call.id")),
                 "source": SQL("'call'"),
                 "name": SQL("call.subject"),
                 "date": SQL("call.date_start::date"),
@@ -307,7 +316,7 @@ class CrmRelationshipProfitabilityReport(models.Model):
         """Defects handled under warranty (rejected reports cost nothing)."""
         return self._branch(
             {
-                "id": SQL("d.id * %s + 4", ID_FACTOR),
+                "id": row_id(4, SQL("d.id")),
                 "source": SQL("'defect'"),
                 "name": SQL("d.name"),
                 "date": SQL("d.date_reported::date"),

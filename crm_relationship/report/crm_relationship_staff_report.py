@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL, frozendict
 
 from ..models.crm_relationship_timeline import DEPARTMENTS
+from .row_id import row_id
 
 BRANCH_COLUMNS = (
     "id",
@@ -37,7 +38,6 @@ NULL_COLUMNS = {
     "total_resolution_days": "numeric",
     "conversion_rate": "numeric",
 }
-ID_FACTOR = 8
 
 
 class CrmRelationshipStaffReport(models.Model):
@@ -160,7 +160,13 @@ class CrmRelationshipStaffReport(models.Model):
 
     @api.model
     def _branch(self, select, source_sql):
-        """One ``SELECT`` of the union: ``select`` maps column names to SQL, missing columns are 0 or NULL."""
+        """One ``SELECT`` of the union: ``select`` maps column names to SQL, missing columns are 0 or NULL.
+
+        ``select["id"]`` is required: ``row_id(number, SQL("alias.id"))`` (from
+        ``odoo.addons.crm_relationship.report.row_id``), with a branch number
+        no other branch uses."""
+        if "id" not in select:
+            raise ValueError("A report branch needs an id: row_id(number, SQL('alias.id')).")
         return SQL(
             "SELECT %s %s",
             SQL(", ").join(
@@ -176,7 +182,10 @@ class CrmRelationshipStaffReport(models.Model):
 
     @api.model
     def _get_branches(self):
-        """The ``SELECT`` of each kind of fact; override to add one."""
+        """The ``SELECT`` of each kind of fact; override to add one.
+
+        Branch numbers of the row ids: 1 calls, 2 offers, 3 invoices, 4-6 the
+        roles of a defect; 1-99 are kept for this add-on, 100-999 are free."""
         branches = [self._get_call_branch(), self._get_offer_branch(), self._get_invoice_branch()]
         if "crm.relationship.defect" in self.env:
             branches.append(self._get_defect_branch())
@@ -187,7 +196,7 @@ class CrmRelationshipStaffReport(models.Model):
         closed = SQL("call.state = 'done'")
         return self._branch(
             {
-                "id": SQL("call.id * %s + 1", ID_FACTOR),
+                "id": row_id(1, SQL("call.id")),
                 "source": SQL("'call'"),
                 "date": SQL("call.date_start::date"),
                 "user_id": SQL("call.user_id"),
@@ -213,7 +222,7 @@ class CrmRelationshipStaffReport(models.Model):
         confirmed = SQL("so.state = 'sale'")
         return self._branch(
             {
-                "id": SQL("so.id * %s + 2", ID_FACTOR),
+                "id": row_id(2, SQL("so.id")),
                 "source": SQL("'offer'"),
                 "date": SQL("so.date_order::date"),
                 "user_id": SQL("so.user_id"),
@@ -242,7 +251,7 @@ class CrmRelationshipStaffReport(models.Model):
     def _get_invoice_branch(self):
         return self._branch(
             {
-                "id": SQL("m.id * %s + 3", ID_FACTOR),
+                "id": row_id(3, SQL("m.id")),
                 "source": SQL("'invoice'"),
                 "date": SQL("m.invoice_date"),
                 "user_id": SQL("m.invoice_user_id"),
@@ -262,7 +271,7 @@ class CrmRelationshipStaffReport(models.Model):
         """One row per defect and role that took it: salesperson, call-center operator, production."""
         return self._branch(
             {
-                "id": SQL("d.id * %s + role.num", ID_FACTOR),
+                "id": row_id(SQL("role.num"), SQL("d.id")),
                 "source": SQL("'defect'"),
                 "date": SQL("d.date_reported::date"),
                 "user_id": SQL("role.user_id"),

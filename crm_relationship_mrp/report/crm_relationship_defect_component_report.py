@@ -2,6 +2,12 @@ from odoo import api, fields, models
 from odoo.tools import SQL, frozendict
 
 from odoo.addons.crm_relationship.models.crm_relationship_defect_route import SEVERITIES
+from odoo.addons.crm_relationship.report.row_id import row_id
+
+# A row combines a defect or a delivered move line with one of the component
+# lots of its finished lot: its key is the record's id times this, plus the
+# position of the component lot among those of the finished lot (1, 2, ...).
+COMPONENT_POSITIONS = 2**21
 
 
 class CrmRelationshipDefectComponentReport(models.Model):
@@ -14,6 +20,12 @@ class CrmRelationshipDefectComponentReport(models.Model):
     defects per 100 units delivered; sorted by number of defects it is the
     Pareto chart that shows which batch of components causes the complaints.
     Rejected reports are not defects.
+
+    Row ids (see ``crm_relationship/report/row_id.py``): ``key * 2 + branch``
+    (0 defects, 1 deliveries) with ``key = record id * 2**21 + position``,
+    the position of the component lot among those of the finished lot, in
+    the order of their ids. Ids stay below 2**53, exact in the web client,
+    for any record id and up to 2,097,151 component lots per finished lot.
     """
 
     _name = "crm.relationship.defect.component.report"
@@ -49,12 +61,15 @@ class CrmRelationshipDefectComponentReport(models.Model):
 
     @property
     def _table_query(self):
-        # Row ids combine the source row and the component lot (both below 2**31)
-        # and the branch, so that every row keeps the same id from one query to the next.
         return SQL(
             """
-            WITH composition AS (%(composition)s)
-            SELECT (((d.id::bigint << 31) + c.component_lot_id) << 1) AS id, 'defect'::varchar AS source,
+            WITH composition AS (
+                SELECT c.*, ROW_NUMBER() OVER (
+                           PARTITION BY c.finished_lot_id ORDER BY c.component_lot_id, c.component_product_id
+                       ) AS position
+                  FROM (%(composition)s) AS c
+            )
+            SELECT %(defect_id)s AS id, 'defect'::varchar AS source,
                    d.name AS name, d.date_reported::date AS date,
                    c.component_lot_id, c.component_product_id, d.product_id, d.lot_id, d.partner_id,
                    d.company_id, d.severity::varchar AS severity, 1 AS defect_count, 0.0 AS delivered_qty,
@@ -63,7 +78,7 @@ class CrmRelationshipDefectComponentReport(models.Model):
               JOIN composition c ON c.finished_lot_id = d.lot_id
              WHERE d.state != 'rejected'
          UNION ALL
-            SELECT ((((ml.id::bigint << 31) + c.component_lot_id) << 1) + 1), 'delivery', sm.reference,
+            SELECT %(delivery_id)s, 'delivery', sm.reference,
                    sm.date::date, c.component_lot_id, c.component_product_id, ml.product_id, ml.lot_id,
                    rp.commercial_partner_id, ml.company_id, NULL, 0,
                    CASE WHEN src.usage = 'customer' THEN -ml.quantity_product_uom
@@ -79,7 +94,14 @@ class CrmRelationshipDefectComponentReport(models.Model):
              WHERE sm.state = 'done' AND (dest.usage = 'customer') != (src.usage = 'customer')
             """,
             composition=self._get_composition_query(),
+            defect_id=self._row_id(0, SQL("d.id")),
+            delivery_id=self._row_id(1, SQL("ml.id")),
         )
+
+    @api.model
+    def _row_id(self, branch, record_id):
+        """SQL of the id of a row of ``branch`` (0 or 1) combining ``record_id`` and a component lot."""
+        return row_id(branch, SQL("%s::bigint * %s + c.position", record_id, COMPONENT_POSITIONS), branches=2)
 
     @api.model
     def _get_composition_query(self):
