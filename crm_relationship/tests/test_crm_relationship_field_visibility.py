@@ -82,6 +82,7 @@ PARTNER_FIELDS = {
             "crm_next_action_summary",
             "crm_has_next_action",
             "crm_next_action_overdue",
+            "crm_next_activity_id",
         ],
         RELATIONSHIP,
     ),
