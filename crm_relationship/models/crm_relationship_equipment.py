@@ -585,12 +585,12 @@ class CrmRelationshipEquipment(models.Model):
         equipment (one per serial number, or per unit), returns mark it returned.
 
         Safe to call again on the same move lines: nothing is registered twice.
-        Returns the equipment created or updated.
+        The units are created without follower, creation message or
+        notification (a delivery may register thousands). Returns the
+        equipment created or updated.
         """
         vals_list, updates, returned = self._get_registration_plan(move_lines)
-        equipment = (
-            self.with_context(mail_create_nolog=True).create(vals_list) if vals_list else self.browse()
-        )
+        equipment = self.with_context(tracking_disable=True).create(vals_list) if vals_list else self.browse()
         for unit, values in updates.items():
             unit.write(values)
             equipment |= unit
@@ -609,14 +609,29 @@ class CrmRelationshipEquipment(models.Model):
         return equipment
 
     @api.model
-    def _get_unregistered_move_lines(self, company=None, date_from=None):
-        """Past customer move lines of flagged products, for the "Register past deliveries" wizard."""
+    def _get_unregistered_move_lines(self, company=None, date_from=None, after=None, limit=None):
+        """Past customer move lines of flagged products, for the "Register past deliveries" wizard.
+
+        In the order they are applied (date, then id); ``after`` (a move line)
+        and ``limit`` give the next batch of a registration in batches.
+        """
+        return self.env["stock.move.line"].search(
+            self._get_unregistered_move_line_domain(company, date_from, after), order="date, id", limit=limit
+        )
+
+    @api.model
+    def _get_unregistered_move_line_domain(self, company=None, date_from=None, after=None):
+        """Domain of :meth:`_get_unregistered_move_lines`; override to narrow the past deliveries."""
         domain = self._get_customer_move_line_domain()
         if company:
             domain &= Domain("company_id", "=", company.id)
         if date_from:
             domain &= Domain("date", ">=", date_from)
-        return self.env["stock.move.line"].search(domain, order="date, id")
+        if after:
+            domain &= Domain("date", ">", after.date) | (
+                Domain("date", "=", after.date) & Domain("id", ">", after.id)
+            )
+        return domain
 
     def action_crm_log_call(self):
         """Open a new call about this unit, pre-filled with its customer."""

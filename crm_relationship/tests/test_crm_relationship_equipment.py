@@ -5,7 +5,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import CrmRelationshipCase
 
@@ -468,6 +468,38 @@ class TestCrmRelationshipEquipmentRegister(EquipmentCase):
         with self._assert_error("already registered", UserError):
             wizard.action_register()
         self.assertEqual(len(self._equipment()), 5)
+
+    def _mail_counts(self, equipment):
+        """Numbers of followers and of messages of ``equipment``."""
+        model, ids = "crm.relationship.equipment", equipment.ids
+        Followers, Message = self.env["mail.followers"].sudo(), self.env["mail.message"].sudo()
+        return (
+            Followers.search_count([("res_model", "=", model), ("res_id", "in", ids)]),
+            Message.search_count([("model", "=", model), ("res_id", "in", ids)]),
+        )
+
+    def test_registration_creates_no_follower_nor_message(self):
+        """Neither a delivery nor the wizard subscribes, logs or notifies anybody per unit."""
+        tracking = {"tracking_disable": False, "mail_create_nolog": False, "mail_notrack": False}
+        stock_user = new_test_user(self.env, login="magazzino", groups="stock.group_stock_user")
+        order = self._create_order([(self.thermostat, 4)])
+        self._validate(order.picking_ids.with_user(stock_user).with_context(**tracking))
+        delivered = self._equipment()
+        self.assertEqual(len(delivered), 4)
+        self.assertEqual(self._mail_counts(delivered), (0, 0))
+
+        self.boiler.crm_register_equipment = False
+        self.accessories.crm_register_equipment = False
+        order = self._create_order([(self.boiler, 2), (self.thermostat, 10)])
+        picking = self._validate(order.picking_ids, lots=self.lots[:2])
+        self._return(picking, {self.boiler: 1}, lots=self.lots[0])
+        self.boiler.crm_register_equipment = True
+        self.accessories.crm_register_equipment = True
+        Register = self.env["crm.relationship.equipment.register"].with_user(self.rel_manager)
+        Register.with_context(**tracking).create({}).action_register()
+        registered = self._equipment() - delivered
+        self.assertEqual(len(registered), 12)
+        self.assertEqual(self._mail_counts(registered), (0, 0))
 
     def test_register_wizard_is_for_managers(self):
         with self.assertRaises(AccessError):

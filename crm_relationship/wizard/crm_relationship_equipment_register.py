@@ -1,16 +1,25 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+BATCH_SIZE_PARAM = "crm_relationship.equipment_register_batch_size"
+BATCH_SIZE_DEFAULT = 500
+
 
 class CrmRelationshipEquipmentRegister(models.TransientModel):
     """Register as customer equipment the deliveries validated before the
     products were flagged (or before the module was installed).
 
-    Running it twice registers nothing the second time.
+    Up to one batch of move lines (``crm_relationship.equipment_register_batch_size``,
+    500 by default) is registered in the user's request. More are queued: the
+    wizard keeps the request and the scheduled action registers it in batches,
+    oldest lines first, committing each batch with the last line registered,
+    so a run stopped between two batches resumes after that line. Running it
+    twice registers nothing the second time.
     """
 
     _name = "crm.relationship.equipment.register"
     _description = "Register Past Deliveries as Customer Equipment"
+    _transient_max_hours = 24.0  # a queued request waits for the scheduled action
 
     company_id = fields.Many2one(
         "res.company",
@@ -25,37 +34,85 @@ class CrmRelationshipEquipmentRegister(models.TransientModel):
     move_line_count = fields.Integer(string="Delivery and Return Lines", compute="_compute_preview")
     equipment_to_create_count = fields.Integer(string="Equipment to Register", compute="_compute_preview")
     equipment_to_update_count = fields.Integer(string="Equipment to Update", compute="_compute_preview")
+    in_background = fields.Boolean(string="Run in the Background", compute="_compute_preview")
+    state = fields.Selection(
+        [("draft", "To Register"), ("queued", "Registering in the Background"), ("done", "Registered")],
+        string="Registration Status",
+        default="draft",
+        readonly=True,
+    )
+    last_move_line_id = fields.Many2one(
+        "stock.move.line", string="Last Line Registered", readonly=True, ondelete="set null"
+    )
+    registered_count = fields.Integer(string="Equipment Registered or Updated", readonly=True)
 
     @api.depends("company_id", "date_from")
     def _compute_preview(self):
         Equipment = self.env["crm.relationship.equipment"].sudo()
+        batch_size = self._get_batch_size()
         for wizard in self:
+            wizard.update(
+                {
+                    "move_line_count": 0,
+                    "equipment_to_create_count": 0,
+                    "equipment_to_update_count": 0,
+                    "in_background": False,
+                }
+            )
             if wizard.company_id not in self.env.companies:
-                wizard.update(
-                    {"move_line_count": 0, "equipment_to_create_count": 0, "equipment_to_update_count": 0}
-                )
                 continue
-            move_lines = wizard._get_move_lines()
-            vals_list, updates, returned = Equipment._get_registration_plan(move_lines)
-            wizard.move_line_count = len(move_lines)
+            wizard.move_line_count = wizard._get_remaining_count()
+            if wizard.move_line_count > batch_size:
+                # the plan of that many lines is the scheduled action's work
+                wizard.in_background = True
+                continue
+            vals_list, updates, returned = Equipment._get_registration_plan(wizard._get_move_lines())
             wizard.equipment_to_create_count = len(vals_list)
             wizard.equipment_to_update_count = len(set(updates) | set(returned))
 
-    def _get_move_lines(self):
+    @api.model
+    def _get_batch_size(self):
+        try:
+            size = int(self.env["ir.config_parameter"].sudo().get_param(BATCH_SIZE_PARAM, BATCH_SIZE_DEFAULT))
+        except (TypeError, ValueError):
+            size = BATCH_SIZE_DEFAULT
+        return max(size, 1)
+
+    def _get_move_lines(self, limit=None):
         self.ensure_one()
         if self.company_id not in self.env.companies:
             raise AccessError(self.env._("Choose one of the companies you are working in."))
         return (
             self.env["crm.relationship.equipment"]
             .sudo()
-            ._get_unregistered_move_lines(company=self.company_id, date_from=self.date_from)
+            ._get_unregistered_move_lines(
+                company=self.company_id, date_from=self.date_from, after=self.last_move_line_id, limit=limit
+            )
         )
 
-    def action_register(self):
+    def _get_remaining_count(self):
+        """Move lines of the request not gone through yet."""
         self.ensure_one()
-        equipment = (
-            self.env["crm.relationship.equipment"].sudo()._register_from_move_lines(self._get_move_lines())
+        Equipment = self.env["crm.relationship.equipment"].sudo()
+        domain = Equipment._get_unregistered_move_line_domain(
+            company=self.company_id, date_from=self.date_from, after=self.last_move_line_id
         )
+        return self.env["stock.move.line"].sudo().search_count(domain)
+
+    def action_register(self):
+        """Register the past deliveries now, or queue them for the scheduled action when they
+        are more than one batch or while it runs."""
+        self.ensure_one()
+        move_lines = self._get_move_lines()
+        cron = self.env.ref(
+            "crm_relationship.ir_cron_crm_relationship_equipment_register", raise_if_not_found=False
+        )
+        if cron and (
+            len(move_lines) > self._get_batch_size()
+            or not cron.sudo().try_lock_for_update(allow_referencing=True)
+        ):
+            return self._queue_registration(cron, len(move_lines))
+        equipment = self._register_move_lines(move_lines)
         if not equipment:
             raise UserError(self.env._("Every past delivery of the flagged products is already registered."))
         action = self.env["ir.actions.act_window"]._for_xml_id(
@@ -63,3 +120,56 @@ class CrmRelationshipEquipmentRegister(models.TransientModel):
         )
         action["domain"] = [("id", "in", equipment.ids)]
         return action
+
+    def _queue_registration(self, cron, count):
+        self.write({"state": "queued"})
+        cron.sudo()._trigger()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "message": self.env._(
+                    "%s delivery and return lines are being registered in the background; "
+                    "the equipment appears in the list as it is registered.",
+                    count,
+                ),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def _register_move_lines(self, move_lines):
+        """Apply ``move_lines`` to the registry, without follower, message or tracking per unit."""
+        self.ensure_one()
+        equipment = (
+            self.env["crm.relationship.equipment"]
+            .sudo()
+            .with_context(tracking_disable=True)
+            ._register_from_move_lines(move_lines)
+        )
+        if move_lines:
+            self.write(
+                {
+                    "last_move_line_id": move_lines[-1].id,
+                    "registered_count": self.registered_count + len(equipment),
+                }
+            )
+        return equipment
+
+    @api.model
+    def _cron_register_past_deliveries(self):
+        """Register the queued requests, oldest first, one committed batch of move lines at a time."""
+        batch_size = self._get_batch_size()
+        Cron = self.env["ir.cron"]
+        for wizard in self.search([("state", "=", "queued")], order="id"):
+            wizard = wizard.with_company(wizard.company_id)
+            while wizard.state == "queued":
+                move_lines = wizard._get_move_lines(limit=batch_size)
+                wizard._register_move_lines(move_lines)
+                left = wizard._get_remaining_count() if len(move_lines) == batch_size else 0
+                if not left:
+                    wizard.state = "done"
+                others = self.search([("state", "=", "queued"), ("id", "!=", wizard.id)])
+                remaining = left + sum(request._get_remaining_count() for request in others)
+                if not Cron._commit_progress(len(move_lines), remaining=remaining):
+                    return
