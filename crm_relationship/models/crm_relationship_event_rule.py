@@ -7,6 +7,9 @@ from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
+BATCH_SIZE_PARAM = "crm_relationship.event_rule_batch_size"
+BATCH_SIZE_DEFAULT = 200
+
 
 class CrmRelationshipEventRule(models.Model):
     """A customer milestone or warning the managers want to act upon.
@@ -124,9 +127,20 @@ class CrmRelationshipEventRule(models.Model):
 
         Firing schedules activities and sends e-mails: only who may edit the
         rules (managers) runs them by hand; the nightly job runs them all.
+        Up to one batch of customers (``crm_relationship.event_rule_batch_size``)
+        fires in the user's request; more, or while the scheduled action runs,
+        the scheduled action is started and fires them in batches.
         """
         self.check_access("write")
-        logs = self._evaluate()
+        cron = self.env.ref("crm_relationship.ir_cron_crm_relationship_event_rule", raise_if_not_found=False)
+        if cron and not cron.sudo().try_lock_for_update(allow_referencing=True):
+            return self._run_in_background(cron)
+        self.env.flush_all()
+        pending = self._get_pending_matches()
+        count = sum(len(matches) for matches in pending.values())
+        if cron and count > self._get_batch_size() and all(self.mapped("active")):
+            return self._run_in_background(cron, count)
+        logs = self._evaluate(pending)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -137,39 +151,100 @@ class CrmRelationshipEventRule(models.Model):
             },
         }
 
+    def _run_in_background(self, cron, count=None):
+        cron.sudo()._trigger()
+        if count:
+            message = self.env._("%s new customer events: they are being created in the background.", count)
+        else:
+            message = self.env._("The rules are being checked in the background.")
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {"type": "info", "message": message},
+        }
+
     @api.model
     def _cron_evaluate(self):
-        self.search(Domain("active", "=", True))._evaluate()
+        """Fire the active rules, committing after each batch of customers.
 
-    def _evaluate(self):
-        """Fire every rule of ``self`` for the customers matching it and not fired yet in the period.
-
-        Return the new logs.
+        Each batch (``crm_relationship.event_rule_batch_size`` customers, 200
+        by default) schedules its activities, queues its e-mails and logs its
+        customers in one transaction. A run stopped by its time budget is
+        resumed by the next one, which computes the matches again and skips
+        the customers already logged for the period (one log per rule,
+        customer and period, which the database guarantees): nobody gets a
+        second activity or e-mail.
         """
-        logs = self.env["crm.relationship.event.log"]
+        rules = self.search(Domain("active", "=", True))
         self.env.flush_all()
+        pending = rules._get_pending_matches()
+        batch_size = self._get_batch_size()
+        remaining = sum(len(matches) for matches in pending.values())
+        for rule in rules:
+            matches = pending[rule]
+            partner_ids = sorted(matches)
+            for start in range(0, len(partner_ids), batch_size):
+                batch = partner_ids[start : start + batch_size]
+                rule._fire({partner_id: matches[partner_id] for partner_id in batch})
+                remaining -= len(batch)
+                if not self.env["ir.cron"]._commit_progress(len(batch), remaining=remaining):
+                    return
+            rule.last_run = fields.Datetime.now()
+
+    @api.model
+    def _get_batch_size(self):
+        try:
+            size = int(self.env["ir.config_parameter"].sudo().get_param(BATCH_SIZE_PARAM, BATCH_SIZE_DEFAULT))
+        except (TypeError, ValueError):
+            size = BATCH_SIZE_DEFAULT
+        return max(size, 1)
+
+    def _evaluate(self, pending=None):
+        """Fire every rule of ``self`` for the customers matching it and not fired yet in the period,
+        in one transaction. Return the new logs.
+        """
+        if pending is None:
+            self.env.flush_all()
+            pending = self._get_pending_matches()
+        logs = self.env["crm.relationship.event.log"]
+        for rule in self:
+            if pending[rule]:
+                logs |= rule._fire(pending[rule])
+        self.write({"last_run": fields.Datetime.now()})
+        return logs
+
+    def _get_pending_matches(self):
+        """``{rule: {customer id: (period key, value)}}`` of the customers matching each rule now
+        and not logged yet for that period."""
+        pending = {}
         for rule in self:
             matches = {
                 partner_id: (period_key, value)
                 for partner_id, period_key, value in self.env.execute_query(rule._get_matches_query())
             }
-            if matches:
-                logs |= rule._fire(matches)
-        self.write({"last_run": fields.Datetime.now()})
-        return logs
+            done = rule._get_logged(matches) if matches else set()
+            pending[rule] = {pid: match for pid, match in matches.items() if (pid, match[0]) not in done}
+        return pending
+
+    def _get_logged(self, matches):
+        """``{(customer id, period key)}`` already logged by this rule among ``matches``."""
+        self.ensure_one()
+        groups = (
+            self.env["crm.relationship.event.log"]
+            .sudo()
+            ._read_group(
+                Domain("rule_id", "=", self.id) & Domain("partner_id", "in", list(matches)),
+                ["partner_id", "period_key"],
+            )
+        )
+        return {(partner.id, period_key) for partner, period_key in groups}
 
     def _fire(self, matches):
         """Log, schedule the activities and send the e-mails of ``matches``
         (``{partner id: (period key, value)}``) not already logged."""
         self.ensure_one()
         Log = self.env["crm.relationship.event.log"].sudo()
-        done = {
-            (partner.id, period_key)
-            for partner, period_key in Log._read_group(
-                Domain("rule_id", "=", self.id) & Domain("partner_id", "in", list(matches)),
-                ["partner_id", "period_key"],
-            )
-        }
+        done = self._get_logged(matches)
         partners = (
             self.env["res.partner"]
             .sudo()

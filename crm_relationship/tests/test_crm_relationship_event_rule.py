@@ -7,10 +7,13 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from .analytics_common import CrmRelationshipAnalyticsCase
+from .jobs_common import CronJobMixin
+
+EVENT_CRON = "crm_relationship.ir_cron_crm_relationship_event_rule"
 
 
 @tagged("post_install", "-at_install")
-class TestCrmRelationshipEventRule(CrmRelationshipAnalyticsCase):
+class TestCrmRelationshipEventRule(CronJobMixin, CrmRelationshipAnalyticsCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -132,7 +135,7 @@ class TestCrmRelationshipEventRule(CrmRelationshipAnalyticsCase):
     def test_cron_checks_active_rules_only(self):
         active = self._create_rule(name="Attiva", rule_type="invoiced_year", amount=50000.0)
         self._create_rule(name="Spenta", rule_type="no_purchase", days=180, active=False)
-        self.Rule._cron_evaluate()
+        self._run_cron(EVENT_CRON)
         self.assertEqual(
             self.Log.search([("partner_id", "in", (self.big | self.silent).ids)]).rule_id, active
         )
@@ -159,3 +162,68 @@ class TestCrmRelationshipEventRule(CrmRelationshipAnalyticsCase):
         self.assertEqual(self.Log.search(action["domain"]).partner_id, self.big)
         card_action = self.big.action_view_crm_event_logs()
         self.assertEqual(self.Log.search(card_action["domain"]).rule_id, rule)
+
+    def _silent_customers(self, count):
+        """``count`` customers whose last purchase was 100 days ago or more."""
+        customers = self.env["res.partner"]
+        for index in range(count):
+            customer = self._create_customer(f"Cliente Dormiente {index}")
+            self._create_invoice(customer, self.today - timedelta(days=100 + index), price=100.0)
+            customers |= customer
+        return customers
+
+    def _firings(self, rule):
+        return {
+            (log.partner_id, log.period_key, log.value, log.activity_id.user_id)
+            for log in self.Log.search([("rule_id", "=", rule.id)])
+        }
+
+    def test_job_fires_in_batches_and_resumes_without_firing_twice(self):
+        rule = self._create_rule(name="Nessun acquisto da 90 giorni", rule_type="no_purchase", days=90)
+        self.Rule.sudo().search([("id", "!=", rule.id)]).action_archive()
+        customers = self._silent_customers(4) | self.silent
+        savepoint = self.env.cr.savepoint()
+        rule._evaluate()
+        single_run = self._firings(rule)
+        savepoint.close(rollback=True)
+        self.env.invalidate_all()
+        self.assertEqual({partner for partner, *_rest in single_run}, set(customers))
+
+        self.env["ir.config_parameter"].set_param("crm_relationship.event_rule_batch_size", "2")
+        with self._cron_env_out_of_time(EVENT_CRON) as (env, progress):
+            env["crm.relationship.event.rule"]._cron_evaluate()
+            self.assertEqual((progress.done, progress.remaining), (2, 3))
+        self.assertEqual(len(self.Log.search([("rule_id", "=", rule.id)])), 2, "stopped after one batch")
+        self.assertFalse(rule.last_run, "the check is not complete")
+
+        progress = self._run_cron(EVENT_CRON)
+        self.assertEqual(progress.mapped("done"), [3], "resumed with the three customers left")
+        self.assertEqual(self._firings(rule), single_run, "the result of a single run")
+        for customer in customers:
+            self.assertEqual(len(self._activities(customer)), 1, "one activity per customer")
+        self.assertTrue(rule.last_run)
+        self.assertEqual(self._run_cron(EVENT_CRON).mapped("done"), [0], "nobody fires twice")
+        self.assertEqual(len(self.Log.search([("rule_id", "=", rule.id)])), 5)
+
+    def test_check_now_hands_many_customers_to_the_job(self):
+        rule = self._create_rule(name="Nessun acquisto da 90 giorni", rule_type="no_purchase", days=90)
+        customers = self._silent_customers(2) | self.silent
+        self.env["ir.config_parameter"].set_param("crm_relationship.event_rule_batch_size", "2")
+        Trigger = self.env["ir.cron.trigger"].sudo()
+        cron = self.env.ref(EVENT_CRON)
+        action = rule.with_user(self.rel_manager).action_run()
+        self.assertEqual(action["params"]["type"], "info")
+        self.assertIn("3 new customer events", action["params"]["message"])
+        self.assertFalse(self.Log.search([("rule_id", "=", rule.id)]), "nothing fired in the request")
+        self.assertTrue(Trigger.search([("cron_id", "=", cron.id)]))
+        self._run_cron(EVENT_CRON)
+        self.assertEqual(self.Log.search([("rule_id", "=", rule.id)]).partner_id, customers)
+
+    def test_check_now_beside_the_running_job(self):
+        rule = self._create_rule(name="Oltre 50.000", rule_type="invoiced_year", amount=50000.0)
+        with self._job_running(EVENT_CRON):
+            action = rule.with_user(self.rel_manager).action_run()
+        self.assertEqual(action["params"]["type"], "info")
+        self.assertFalse(rule.log_ids, "nothing fired beside the job")
+        action = rule.with_user(self.rel_manager).action_run()
+        self.assertEqual(rule.log_ids.partner_id, self.big, "fired in the request once the job is done")

@@ -2,12 +2,16 @@ from datetime import timedelta
 
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from .analytics_common import CrmRelationshipAnalyticsCase
+from .jobs_common import CronJobMixin
+
+RFM_CRON = "crm_relationship.ir_cron_crm_relationship_rfm"
 
 
 @tagged("post_install", "-at_install")
-class TestCrmRelationshipRfm(CrmRelationshipAnalyticsCase):
+class TestCrmRelationshipRfm(CronJobMixin, CrmRelationshipAnalyticsCase):
     """Five customers of one company, one per quintile of each score:
 
     ========  ===========  ========  ===================  =====  ================
@@ -150,3 +154,53 @@ class TestCrmRelationshipRfm(CrmRelationshipAnalyticsCase):
         self.assertEqual(
             Partner.search([("id", "in", customers.ids), ("crm_last_contact_date", ">=", "-60d")]), self.bravo
         )
+
+    def _stored_scores(self):
+        self.env.flush_all()
+        return self.env.execute_query(
+            SQL(
+                """SELECT id, crm_rfm_recency, crm_rfm_frequency, crm_rfm_monetary, crm_rfm_score,
+                          crm_segment_id
+                     FROM res_partner
+                    WHERE crm_rfm_score IS NOT NULL
+                 ORDER BY id"""
+            )
+        )
+
+    def _pending_changes(self):
+        return len(self.env.execute_query(self.Segment._get_rfm_query()))
+
+    def test_job_writes_batches_and_resumes_where_it_stopped(self):
+        savepoint = self.env.cr.savepoint()
+        self.Segment._recompute_rfm()
+        single_run = self._stored_scores()
+        savepoint.close(rollback=True)
+        self.env.invalidate_all()
+        self.assertFalse(self.carlo.crm_rfm_score)
+
+        self.env["ir.config_parameter"].set_param("crm_relationship.rfm_batch_size", "2")
+        changes = self._pending_changes()
+        self.assertGreaterEqual(changes, 5)
+        with self._cron_env_out_of_time(RFM_CRON) as (env, progress):
+            env["crm.relationship.rfm.segment"]._cron_recompute_rfm()
+            self.assertEqual((progress.done, progress.remaining), (2, changes - 2))
+        self.assertEqual(self._pending_changes(), changes - 2, "the first batch is committed, then it stops")
+
+        progress = self._run_cron(RFM_CRON)
+        self.assertEqual(progress.mapped("done"), [changes - 2], "resumed: only the customers left")
+        self.assertEqual(progress.remaining, 0)
+        self.assertEqual(self._stored_scores(), single_run, "the result of a single run")
+        self.assertEqual(self.carlo.crm_segment_id.name, "Champions")
+        self.assertEqual(self._run_cron(RFM_CRON).mapped("done"), [0], "nothing left to write")
+
+    def test_recompute_now_beside_the_running_job(self):
+        Trigger = self.env["ir.cron.trigger"].sudo()
+        cron = self.env.ref(RFM_CRON)
+        with self._job_running(RFM_CRON):
+            action = self.Segment.with_user(self.rel_manager).action_recompute_rfm()
+        self.assertEqual(action["params"]["type"], "info")
+        self.assertFalse(self.carlo.crm_rfm_score, "nothing written beside the job")
+        self.assertTrue(Trigger.search([("cron_id", "=", cron.id)]), "the job runs again after")
+        # The job is not running any more: the button recomputes in the request.
+        self.Segment.with_user(self.rel_manager).action_recompute_rfm()
+        self.assertEqual(self.carlo.crm_rfm_score, 12)
