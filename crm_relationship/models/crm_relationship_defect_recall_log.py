@@ -76,11 +76,19 @@ class CrmRelationshipDefectRecallLog(models.Model):
 
     @api.model
     def _cron_send_recall_mails(self):
-        """Render and queue the pending recall e-mails, one committed batch at a time."""
+        """Render and queue the pending recall e-mails, one committed batch at a time.
+
+        A batch queues its e-mails and removes its customers from the pending
+        ones in the same transaction, so a run stopped or interrupted between
+        two batches resumes with the next customer and nobody gets the e-mail
+        twice. The recall being processed is locked for the batch: a second
+        worker skips it (or fails to commit, and retries later) rather than
+        rendering the same e-mails.
+        """
         batch_size = self._get_batch_size()
         Cron = self.env["ir.cron"]
         while True:
-            log = self.search([("state", "=", "queued")], order="id", limit=1)
+            log = self.search([("state", "=", "queued")], order="id").try_lock_for_update(limit=1)
             if not log:
                 break
             done = log._send_pending_mails(batch_size)

@@ -1,13 +1,14 @@
-from unittest.mock import patch
-
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 
+from .jobs_common import CronJobMixin
 from .test_crm_relationship_defect_common import CrmRelationshipDefectCase
+
+RECALL_CRON = "crm_relationship.ir_cron_crm_relationship_defect_recall_mail"
 
 
 @tagged("post_install", "-at_install")
-class TestCrmRelationshipDefectRecall(CrmRelationshipDefectCase):
+class TestCrmRelationshipDefectRecall(CronJobMixin, CrmRelationshipDefectCase):
     """The recall as a Relationship User, in the web client's company context."""
 
     @classmethod
@@ -139,12 +140,32 @@ class TestCrmRelationshipDefectRecall(CrmRelationshipDefectCase):
         wizard.action_apply()
         second = self._logs() - log
         self.assertEqual(second.partner_ids, rossi_bis)
-        with patch.object(self.registry["ir.cron"], "_commit_progress", return_value=60.0) as progress:
-            self.env["crm.relationship.defect.recall.log"]._cron_send_recall_mails()
-        progress.assert_called_once_with(1, remaining=0)
+        progress = self._run_cron(RECALL_CRON)
+        self.assertEqual((progress.done, progress.remaining), (1, 0))
         self.assertEqual(second.state, "done")
         self.assertEqual(len(self._recall_mails(rossi_bis)), 1)
         self.assertEqual(len(self._recall_mails(log.partner_ids)), 3, "no second e-mail")
+
+    def test_recall_mails_resume_after_the_job_stopped(self):
+        self.env["ir.config_parameter"].sudo().set_param("crm_relationship.recall_mail_batch_size", "2")
+        self._wizard().action_apply()
+        log = self._logs()
+        with self._cron_env_out_of_time(RECALL_CRON) as (env, progress):
+            env["crm.relationship.defect.recall.log"]._cron_send_recall_mails()
+            self.assertEqual((progress.done, progress.remaining), (2, 1))
+        self.assertEqual(len(self._recall_mails(log.partner_ids)), 2, "one batch committed, then stopped")
+        self.assertEqual(len(log.pending_partner_ids), 1)
+        self.assertEqual(log.state, "queued")
+
+        progress = self._run_cron(RECALL_CRON)
+        self.assertEqual(progress.mapped("done"), [1], "resumed with the customer left")
+        self.assertEqual(log.state, "done")
+        mails = self._recall_mails(log.partner_ids)
+        self.assertEqual(len(mails), 3)
+        self.assertEqual(mails.recipient_ids, self.bianchi | self.verdi | self.neri, "one e-mail each")
+        self.assertEqual(log.mail_count, 3)
+        self.assertEqual(self._run_cron(RECALL_CRON).mapped("done"), [0])
+        self.assertEqual(len(self._recall_mails(log.partner_ids)), 3, "nobody e-mailed twice")
 
     def test_recall_by_calls_recorded(self):
         wizard = Form(self._wizard(mode="call"))
