@@ -20,7 +20,7 @@ DELIBERATELY_CALLABLE = {
 # Arguments of the public methods that take some, as a function of the test case.
 METHOD_ARGS = {
     "create": lambda case, model: ([case._probe_create_values(model)],),
-    "write": lambda case, model: ({"company_id": case.company_a.id},),
+    "write": lambda case, model: (case._probe_write_values(model),),
 }
 
 
@@ -81,6 +81,10 @@ class TestCrmRelationshipRpc(CrmRelationshipTwoCompaniesCase):
                 "company_id": cls.company_b.id,
             }
         )
+        cls.activity_b = cls.order_b.activity_schedule(
+            "mail.mail_activity_data_todo", summary="Richiamare il cliente Beta", user_id=cls.env.uid
+        )
+        cls.message_b = cls.customer_b.message_post(body="Nota riservata Beta", message_type="comment")
         cls.order_a = cls.env["sale.order"].create(
             {
                 "partner_id": cls.customer_a.id,
@@ -118,9 +122,32 @@ class TestCrmRelationshipRpc(CrmRelationshipTwoCompaniesCase):
             "crm.relationship.call": {"partner_id": self.customer_b.id, "subject": "Sonda"},
             "crm.relationship.defect": {"partner_id": self.customer_b.id, "product_id": self.product.id},
             "crm.relationship.equipment": {"partner_id": self.customer_b.id, "product_id": self.product.id},
+            "res.partner": {"name": "Sonda", "parent_id": self.customer_b.id},
         }
+        if model == "mail.activity":
+            return {
+                "res_model_id": self.env["ir.model"]._get_id("sale.order"),
+                "res_id": self.order_b.id,
+                "activity_type_id": self.env.ref("mail.mail_activity_data_todo").id,
+                "summary": "Sonda",
+            }
+        if model == "mail.message":
+            return {
+                "model": "res.partner",
+                "res_id": self.customer_b.id,
+                "body": "Sonda",
+                "message_type": "comment",
+            }
         self.assertIn(model, values, f"Give the RPC test the values {model}.create() is probed with")
         return dict(values[model], company_id=self.company_b.id)
+
+    def _probe_write_values(self, model):
+        """Moving a record to company A, or for records without company, rescheduling it."""
+        if "company_id" in self.env[model]._fields:
+            return {"company_id": self.company_a.id}
+        return (
+            {"date_deadline": "2030-01-01"} if model == "mail.activity" else {"date": "2030-01-01 00:00:00"}
+        )
 
     def _wizard_values(self, model):
         """Values a user could send to create the wizard about the records of company B."""
@@ -157,6 +184,8 @@ class TestCrmRelationshipRpc(CrmRelationshipTwoCompaniesCase):
             "stock.picking": self.picking_b,
             "stock.lot": self.lot_b,
             "crm.relationship.rfm.segment": self.segment,
+            "mail.activity": self.activity_b,
+            "mail.message": self.message_b,
             **self.records_b,
         }
         records = own.get(model) if role == "portal" and model in own else company_b.get(model)
@@ -188,6 +217,7 @@ class TestCrmRelationshipRpc(CrmRelationshipTwoCompaniesCase):
             if model in self.env
         }
         records = [self.customer_b, self.order_b, self.invoice_b, self.picking_b, self.lot_b, self.segment]
+        records += [self.activity_b, self.message_b]
         records += [recs for recs in self.records_b.values() if recs._auto]
         for recs in records:
             stored = [
