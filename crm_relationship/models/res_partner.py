@@ -364,7 +364,7 @@ class ResPartner(models.Model):
     def _compute_crm_currency_id(self):
         self.crm_currency_id = self.env.company.currency_id
 
-    @api.depends_context("company", "allowed_company_ids")
+    @api.depends_context("company", "allowed_company_ids", "tz")
     def _compute_crm_card_figures(self):
         figures = self._crm_get_card_figures()
         defaults = self._crm_card_default_figures()
@@ -745,7 +745,9 @@ class ResPartner(models.Model):
                 values["crm_order_to_invoice_count"] += count
             if delivery_status in ("pending", "started", "partial"):
                 values["crm_order_to_deliver_count"] += count
-            first, last = first.date(), last.date()
+            # Order dates are UTC: the purchase day is the one of the user's time zone.
+            first = fields.Datetime.context_timestamp(self, first).date()
+            last = fields.Datetime.context_timestamp(self, last).date()
             values["crm_first_purchase_date"] = min(first, values.get("crm_first_purchase_date") or first)
             values["crm_last_purchase_date"] = max(last, values.get("crm_last_purchase_date") or last)
         return result

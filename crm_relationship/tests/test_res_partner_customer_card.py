@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from odoo import fields
 from odoo.exceptions import AccessError
@@ -234,6 +234,15 @@ class TestCustomerCard(CustomerHistoryCase):
         card.invalidate_recordset()
         self.assertEqual(card.crm_invoice_count, 3)
         self.assertEqual(card.crm_invoiced_this_year, 2100.0 - 100.0 + 50.0)
+
+    def test_purchase_dates_are_days_of_the_users_time_zone(self):
+        night_owl = self.env["res.partner"].create({"name": "Cliente Notturno", "is_company": True})
+        order = self._create_order(night_owl, [(self.kit, 1)])
+        order.action_confirm()
+        order.date_order = datetime(2026, 3, 9, 23, 30)  # 00:30 on 10 March in Rome
+        card = night_owl.with_user(self.rel_user).with_context(tz="Europe/Rome")
+        self.assertEqual(card.crm_first_purchase_date, date(2026, 3, 10))
+        self.assertEqual(card.with_context(tz="UTC").crm_last_purchase_date, date(2026, 3, 9))
 
     def test_customer_without_documents(self):
         lonely = self.env["res.partner"].create({"name": "Nuovo Cliente", "is_company": True})
