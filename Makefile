@@ -18,3 +18,7 @@ shell:
 
 stop:
 	tools/dev.sh stop
+
+bench:
+	.venv/bin/python bench/generate_company.py --db crm_relationship_bench --scale $(or $(SCALE),1.0)
+	.venv/bin/python bench/bench_web_screens.py --db crm_relationship_bench
