@@ -6,6 +6,11 @@ class AccountMove(models.Model):
 
     # The card, the timeline and the analyses read the documents of a customer.
     _crm_commercial_partner_idx = models.Index("(commercial_partner_id)")
+    # The global timeline lists the posted customer invoices newest first.
+    _crm_timeline_date_idx = models.Index(
+        "((COALESCE(invoice_date, date)::timestamp))"
+        " WHERE move_type IN ('out_invoice', 'out_refund') AND state = 'posted'"
+    )
 
     def write(self, vals):
         """Move the open activities of documents given to another customer to

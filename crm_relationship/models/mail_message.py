@@ -7,6 +7,11 @@ CONTACT_FIELDS = {"model", "res_id", "message_type", "date"}
 class MailMessage(models.Model):
     _inherit = "mail.message"
 
+    # The global timeline lists the messages with customers newest first.
+    _crm_timeline_date_idx = models.Index(
+        "(date) WHERE model = 'res.partner' AND message_type IN ('comment', 'email', 'email_outgoing')"
+    )
+
     def _crm_get_customer_ids(self):
         """Customers (commercial partner ids) for whom these messages count as a contact."""
         messages = self.sudo().filtered(lambda message: message.model == "res.partner")

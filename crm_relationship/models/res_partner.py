@@ -9,6 +9,21 @@ from odoo.fields import Domain
 from odoo.tools import SQL
 
 TIMELINE_CARD_LIMIT = 10
+SALE_FIGURES = {
+    "crm_quotation_count": 0,
+    "crm_quotation_amount": 0.0,
+    "crm_quotation_expired_count": 0,
+    "crm_order_count": 0,
+    "crm_order_amount": 0.0,
+    "crm_order_to_deliver_count": 0,
+    "crm_order_to_invoice_count": 0,
+}
+DELIVERY_FIGURES = {
+    "crm_delivery_count": 0,
+    "crm_delivery_open_count": 0,
+    "crm_return_count": 0,
+    "crm_last_delivery_date": False,
+}
 # Stored status of a customer written with SQL, and the fields shown from it.
 RELATIONSHIP_STATUS_FIELDS = [
     "crm_last_contact_date",
@@ -37,100 +52,100 @@ class ResPartner(models.Model):
     # Offers and sale orders
     crm_quotation_count = fields.Integer(
         string="Offers",
-        compute="_compute_crm_card_figures",
+        compute="_compute_crm_sale_figures",
         groups="crm_relationship.crm_relationship_group_user",
     )
     crm_quotation_amount = fields.Monetary(
         string="Offers Amount",
         currency_field="crm_currency_id",
-        compute="_compute_crm_card_figures",
+        compute="_compute_crm_sale_figures",
         groups="crm_relationship.crm_relationship_group_user",
     )
     crm_quotation_expired_count = fields.Integer(
         string="Expired Offers",
-        compute="_compute_crm_card_figures",
+        compute="_compute_crm_sale_figures",
         groups="crm_relationship.crm_relationship_group_user",
     )
     crm_order_count = fields.Integer(
         string="Sale Orders",
-        compute="_compute_crm_card_figures",
+        compute="_compute_crm_sale_figures",
         groups="crm_relationship.crm_relationship_group_user",
     )
     crm_order_amount = fields.Monetary(
         string="Ordered Amount",
         currency_field="crm_currency_id",
-        compute="_compute_crm_card_figures",
+        compute="_compute_crm_sale_figures",
         groups="crm_relationship.crm_relationship_group_user",
     )
     crm_order_to_deliver_count = fields.Integer(
         string="Orders to Deliver",
-        compute="_compute_crm_card_figures",
+        compute="_compute_crm_sale_figures",
         groups="crm_relationship.crm_relationship_group_user",
     )
     crm_order_to_invoice_count = fields.Integer(
         string="Orders to Invoice",
-        compute="_compute_crm_card_figures",
+        compute="_compute_crm_sale_figures",
         groups="crm_relationship.crm_relationship_group_user",
     )
     crm_first_purchase_date = fields.Date(
         string="First Purchase",
-        compute="_compute_crm_card_figures",
+        compute="_compute_crm_purchase_dates",
         groups="crm_relationship.crm_relationship_group_user",
     )
     crm_last_purchase_date = fields.Date(
         string="Last Purchase",
-        compute="_compute_crm_card_figures",
+        compute="_compute_crm_purchase_dates",
         groups="crm_relationship.crm_relationship_group_user",
     )
     # Delivery notes
     crm_delivery_count = fields.Integer(
         string="Delivery Notes",
-        compute="_compute_crm_card_figures",
+        compute="_compute_crm_delivery_figures",
         groups="crm_relationship.crm_relationship_group_user",
     )
     crm_delivery_open_count = fields.Integer(
         string="Deliveries in Progress",
-        compute="_compute_crm_card_figures",
+        compute="_compute_crm_delivery_figures",
         groups="crm_relationship.crm_relationship_group_user",
     )
     crm_return_count = fields.Integer(
         string="Returns",
-        compute="_compute_crm_card_figures",
+        compute="_compute_crm_delivery_figures",
         groups="crm_relationship.crm_relationship_group_user",
     )
     crm_last_delivery_date = fields.Datetime(
         string="Last Delivery",
-        compute="_compute_crm_card_figures",
+        compute="_compute_crm_delivery_figures",
         groups="crm_relationship.crm_relationship_group_user",
     )
     # Invoices, credit notes and payments
     crm_invoice_count = fields.Integer(
         string="Posted Invoices",
-        compute="_compute_crm_card_figures",
+        compute="_compute_crm_invoice_figures",
         groups="crm_relationship.crm_relationship_group_user",
     )
     crm_refund_count = fields.Integer(
         string="Credit Notes",
-        compute="_compute_crm_card_figures",
+        compute="_compute_crm_invoice_figures",
         groups="crm_relationship.crm_relationship_group_user",
     )
     crm_invoiced_amount = fields.Monetary(
         string="Invoiced (net of credit notes)",
         currency_field="crm_currency_id",
-        compute="_compute_crm_card_figures",
+        compute="_compute_crm_invoice_figures",
         groups="crm_relationship.crm_relationship_group_user",
     )
     crm_invoiced_this_year = fields.Monetary(
         string="Invoiced This Year",
         currency_field="crm_currency_id",
-        compute="_compute_crm_card_figures",
+        compute="_compute_crm_invoiced_by_year",
         help="Untaxed amount of the posted invoices minus credit notes dated this year.",
         groups="crm_relationship.crm_relationship_group_user",
     )
     crm_invoiced_last_year = fields.Monetary(
         string="Invoiced Last Year",
         currency_field="crm_currency_id",
-        compute="_compute_crm_card_figures",
+        compute="_compute_crm_invoiced_by_year",
         groups="crm_relationship.crm_relationship_group_user",
     )
     crm_amount_due = fields.Monetary(
@@ -147,7 +162,7 @@ class ResPartner(models.Model):
     )
     crm_last_payment_date = fields.Date(
         string="Last Payment",
-        compute="_compute_crm_card_figures",
+        compute="_compute_crm_payment_figures",
         groups="crm_relationship.crm_relationship_group_user",
     )
     # Contacts and next action
@@ -364,21 +379,50 @@ class ResPartner(models.Model):
     def _compute_crm_currency_id(self):
         self.crm_currency_id = self.env.company.currency_id
 
+    # Card figures: each compute method reads one kind of document for all the
+    # partners at once, so a list or kanban view only pays for what it shows.
+
+    @api.depends_context("company", "allowed_company_ids")
+    def _compute_crm_sale_figures(self):
+        self._crm_set_figures(self.commercial_partner_id._crm_get_sale_figures(), SALE_FIGURES)
+
     @api.depends_context("company", "allowed_company_ids", "tz")
-    def _compute_crm_card_figures(self):
-        figures = self._crm_get_card_figures()
-        defaults = self._crm_card_default_figures()
-        for partner in self:
-            values = dict(defaults, **figures.get(partner.commercial_partner_id.id, {}))
-            partner.update(values)
+    def _compute_crm_purchase_dates(self):
+        self._crm_set_figures(
+            self.commercial_partner_id._crm_get_purchase_dates(),
+            {"crm_first_purchase_date": False, "crm_last_purchase_date": False},
+        )
+
+    @api.depends_context("company", "allowed_company_ids")
+    def _compute_crm_delivery_figures(self):
+        self._crm_set_figures(self.commercial_partner_id._crm_get_picking_figures(), DELIVERY_FIGURES)
+
+    @api.depends_context("company", "allowed_company_ids")
+    def _compute_crm_invoice_figures(self):
+        self._crm_set_figures(
+            self.commercial_partner_id._crm_get_invoice_figures(),
+            {"crm_invoice_count": 0, "crm_refund_count": 0, "crm_invoiced_amount": 0.0},
+        )
+
+    @api.depends_context("company", "allowed_company_ids")
+    def _compute_crm_invoiced_by_year(self):
+        self._crm_set_figures(
+            self.commercial_partner_id._crm_get_invoiced_by_year(),
+            {"crm_invoiced_this_year": 0.0, "crm_invoiced_last_year": 0.0},
+        )
+
+    @api.depends_context("company", "allowed_company_ids")
+    def _compute_crm_payment_figures(self):
+        self._crm_set_figures(
+            self.commercial_partner_id._crm_get_payment_figures(), {"crm_last_payment_date": False}
+        )
 
     @api.depends_context("company", "allowed_company_ids")
     def _compute_crm_balance(self):
-        figures = self.commercial_partner_id._crm_get_balance_figures() if self else {}
-        for partner in self:
-            values = figures.get(partner.commercial_partner_id.id, {})
-            partner.crm_amount_due = values.get("crm_amount_due", 0.0)
-            partner.crm_amount_overdue = values.get("crm_amount_overdue", 0.0)
+        self._crm_set_figures(
+            self.commercial_partner_id._crm_get_balance_figures(),
+            {"crm_amount_due": 0.0, "crm_amount_overdue": 0.0},
+        )
 
     @api.depends(
         "crm_next_activity_id.date_deadline",
@@ -675,53 +719,20 @@ class ResPartner(models.Model):
     # Card figures: one grouped query per document type for all partners
     # ------------------------------------------------------------------
 
-    def _crm_card_default_figures(self):
-        """Values of the card figures for a customer without any document."""
-        return {
-            "crm_quotation_count": 0,
-            "crm_quotation_amount": 0.0,
-            "crm_quotation_expired_count": 0,
-            "crm_order_count": 0,
-            "crm_order_amount": 0.0,
-            "crm_order_to_deliver_count": 0,
-            "crm_order_to_invoice_count": 0,
-            "crm_first_purchase_date": False,
-            "crm_last_purchase_date": False,
-            "crm_delivery_count": 0,
-            "crm_delivery_open_count": 0,
-            "crm_return_count": 0,
-            "crm_last_delivery_date": False,
-            "crm_invoice_count": 0,
-            "crm_refund_count": 0,
-            "crm_invoiced_amount": 0.0,
-            "crm_invoiced_this_year": 0.0,
-            "crm_invoiced_last_year": 0.0,
-            "crm_last_payment_date": False,
-        }
+    def _crm_set_figures(self, figures, defaults):
+        """Assign ``figures`` (``{commercial partner id: {field: value}}``, as
+        returned by the ``_crm_get_*_figures`` methods) to the partners, and
+        ``defaults`` to the fields a customer has no figure for.
 
-    def _crm_get_card_figures(self):
-        """Return ``{commercial partner id: {card field: value}}`` for ``self``.
-
-        The figures are read-only summaries of documents the user may not be
-        allowed to open (a call-center operator without Sales or Invoicing
-        rights still sees them), so they are read with ``sudo()``, restricted
-        to the companies active for the user. Override it (calling ``super``)
-        to add figures of your own; every part issues a constant number of
-        queries, whatever the number of partners and documents.
-        """
-        commercial = self.commercial_partner_id
-        figures = defaultdict(dict)
-        if not commercial:
-            return figures
-        for part in (
-            commercial._crm_get_sale_figures(),
-            commercial._crm_get_picking_figures(),
-            commercial._crm_get_invoice_figures(),
-            commercial._crm_get_payment_figures(),
-        ):
-            for partner_id, values in part.items():
-                figures[partner_id].update(values)
-        return figures
+        To add a figure to the card: a computed field whose compute method
+        calls this with a ``_crm_get_..._figures`` method of your own, reading
+        all the customers in one grouped query. The figures are read-only
+        summaries of documents the user may not be allowed to open (a
+        call-center operator without Sales or Invoicing rights still sees
+        them): read them with ``sudo()``, restricted to the companies active
+        for the user."""
+        for partner in self:
+            partner.update(dict(defaults, **figures.get(partner.commercial_partner_id.id, {})))
 
     def _crm_document_domain(self, partner_field="partner_id"):
         """Domain of the documents of the customers in ``self`` (commercial partners)."""
@@ -752,16 +763,31 @@ class ResPartner(models.Model):
         expired_domain = base & Domain("state", "in", ("draft", "sent")) & Domain("validity_date", "<", today)
         for partner, count in SaleOrder._read_group(expired_domain, ["partner_id"], ["__count"]):
             result[partner.commercial_partner_id.id]["crm_quotation_expired_count"] += count
-        for partner, invoice_status, delivery_status, count, first, last in SaleOrder._read_group(
+        for partner, invoice_status, delivery_status, count in SaleOrder._read_group(
             base & Domain("state", "=", "sale"),
             ["partner_id", "invoice_status", "delivery_status"],
-            ["__count", "date_order:min", "date_order:max"],
+            ["__count"],
         ):
             values = result[partner.commercial_partner_id.id]
             if invoice_status == "to invoice":
                 values["crm_order_to_invoice_count"] += count
             if delivery_status in ("pending", "started", "partial"):
                 values["crm_order_to_deliver_count"] += count
+        return result
+
+    def _crm_get_purchase_dates(self):
+        """Days of the first and last confirmed order of each customer, in the user's time zone."""
+        result = defaultdict(dict)
+        for partner, first, last in (
+            self.env["sale.order"]
+            .sudo()
+            ._read_group(
+                self._crm_document_domain() & Domain("state", "=", "sale"),
+                ["partner_id"],
+                ["date_order:min", "date_order:max"],
+            )
+        ):
+            values = result[partner.commercial_partner_id.id]
             # Order dates are UTC: the purchase day is the one of the user's time zone.
             first = fields.Datetime.context_timestamp(self, first).date()
             last = fields.Datetime.context_timestamp(self, last).date()
@@ -798,10 +824,8 @@ class ResPartner(models.Model):
     def _crm_get_invoice_figures(self):
         Move = self.env["account.move"].sudo()
         result = defaultdict(lambda: defaultdict(float))
-        today = fields.Date.context_today(self)
-        base = self._crm_posted_invoice_domain()
         for partner, move_type, count, total in Move._read_group(
-            base,
+            self._crm_posted_invoice_domain(),
             ["commercial_partner_id", "move_type"],
             ["__count", "amount_total_signed:sum"],
         ):
@@ -809,9 +833,16 @@ class ResPartner(models.Model):
             key = "crm_invoice_count" if move_type == "out_invoice" else "crm_refund_count"
             values[key] += count
             values["crm_invoiced_amount"] += total
+        return result
+
+    def _crm_get_invoiced_by_year(self):
+        """Untaxed amounts invoiced, net of credit notes, this year and last year."""
+        Move = self.env["account.move"].sudo()
+        result = defaultdict(lambda: defaultdict(float))
+        today = fields.Date.context_today(self)
         this_year = date(today.year, 1, 1)
         for partner, year, untaxed in Move._read_group(
-            base & Domain("invoice_date", ">=", date(today.year - 1, 1, 1)),
+            self._crm_posted_invoice_domain() & Domain("invoice_date", ">=", date(today.year - 1, 1, 1)),
             ["commercial_partner_id", "invoice_date:year"],
             ["amount_untaxed_signed:sum"],
         ):

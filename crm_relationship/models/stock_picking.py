@@ -4,6 +4,9 @@ from odoo import models
 class StockPicking(models.Model):
     _inherit = "stock.picking"
 
+    # The global timeline lists the deliveries newest first, by transfer or planned date.
+    _crm_timeline_date_idx = models.Index("((COALESCE(date_done, scheduled_date)))")
+
     def write(self, vals):
         """Move the open activities of documents given to another customer to
         its next planned action."""
