@@ -16,23 +16,25 @@ DEPARTMENTS = [
 # Row id of a timeline entry: document id * ROW_ID_FACTOR + branch code, in bigint.
 ROW_ID_FACTOR = 1000
 
-# Columns every branch of the timeline selects, in this order.
-TIMELINE_COLUMNS = (
-    "date",
-    "entry_type",
-    "department",
-    "name",
-    "res_model",
-    "res_id",
-    "partner_id",
-    "commercial_partner_id",
-    "company_id",
-    "user_id",
-    "amount",
-    "currency_id",
-    "state",
-    "is_alert",
-)
+# Columns every branch selects, in this order, with their type: every branch
+# casts its expressions to these types, so that PostgreSQL flattens the union
+# and reads each source in the timeline's order through its own index.
+TIMELINE_COLUMNS = {
+    "date": "timestamp",
+    "entry_type": "varchar",
+    "department": "varchar",
+    "name": "varchar",
+    "res_model": "varchar",
+    "res_id": "integer",
+    "partner_id": "integer",
+    "commercial_partner_id": "integer",
+    "company_id": "integer",
+    "user_id": "integer",
+    "amount": "numeric",
+    "currency_id": "integer",
+    "state": "varchar",
+    "is_alert": "boolean",
+}
 
 
 class CrmRelationshipTimeline(models.Model):
@@ -456,9 +458,9 @@ class CrmRelationshipTimeline(models.Model):
             raise ValueError(f"Unknown timeline columns: {sorted(unknown)}")
         defaults = {"is_alert": "false"}
         exprs = [SQL("(%s)::bigint * %s + %s AS id", SQL(columns["res_id"]), ROW_ID_FACTOR, code)]
-        for column in TIMELINE_COLUMNS:
+        for column, column_type in TIMELINE_COLUMNS.items():
             expr = columns.get(column, defaults.get(column, "NULL"))
-            exprs.append(SQL("%s AS %s", SQL(expr), SQL.identifier(column)))
+            exprs.append(SQL("(%s)::%s AS %s", SQL(expr), SQL(column_type), SQL.identifier(column)))
         return SQL("SELECT %s %s", SQL(", ").join(exprs), SQL(from_clause))
 
     @api.model

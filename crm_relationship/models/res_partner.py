@@ -1196,6 +1196,8 @@ class ResPartner(models.Model):
             "crm_relationship.crm_relationship_timeline_action"
         )
         action["domain"] = [("commercial_partner_id", "=", self.commercial_partner_id.id)]
+        # The whole history of one customer, not only the recent one of all customers.
+        action["context"] = {}
         action["display_name"] = self.env._("Timeline of %s", self.commercial_partner_id.display_name)
         return action
 
