@@ -6,7 +6,7 @@ class AccountMove(models.Model):
 
     # The card, the timeline and the analyses read the documents of a customer.
     _crm_commercial_partner_idx = models.Index("(commercial_partner_id)")
-    # The global timeline lists the posted customer invoices newest first.
+    # The timeline reads the posted customer invoices of a period by date.
     _crm_timeline_date_idx = models.Index(
         "((COALESCE(invoice_date, date)::timestamp))"
         " WHERE move_type IN ('out_invoice', 'out_refund') AND state = 'posted'"

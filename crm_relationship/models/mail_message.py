@@ -7,7 +7,7 @@ CONTACT_FIELDS = {"model", "res_id", "message_type", "date"}
 class MailMessage(models.Model):
     _inherit = "mail.message"
 
-    # The global timeline lists the messages with customers newest first.
+    # The timeline reads the messages with customers of a period by date.
     _crm_timeline_date_idx = models.Index(
         "(date) WHERE model = 'res.partner' AND message_type IN ('comment', 'email', 'email_outgoing')"
     )

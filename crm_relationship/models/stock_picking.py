@@ -4,7 +4,7 @@ from odoo import models
 class StockPicking(models.Model):
     _inherit = "stock.picking"
 
-    # The global timeline lists the deliveries newest first, by transfer or planned date.
+    # The timeline reads the deliveries of a period by transfer or planned date.
     _crm_timeline_date_idx = models.Index("((COALESCE(date_done, scheduled_date)))")
 
     def write(self, vals):
