@@ -20,7 +20,9 @@ Everything runs as the benchmark user (login ``crm_bench``: Relationship User,
 Sales "own documents only", Billing) in the Italian company, with PostgreSQL's
 default settings. Before each run the ORM record cache is emptied
 (``env.invalidate_all()``); the registry caches (access rights, rules, views)
-stay warm, as in a running server, after one warm-up run.
+stay warm, as in a running server, after one warm-up run. The runs of a
+screen and of its equivalent alternate, so a change of the machine's load
+weighs on both; the load average is printed with the results.
 
 Each screen is compared with Odoo's own equivalent on the same data when
 there is one (the standard partner form, the contacts kanban and list with the
@@ -391,19 +393,31 @@ class Bench:
             env.execute_query(SQL("SELECT relname, reltuples::bigint FROM pg_class WHERE relkind = 'r'"))
         )
 
-    def measure(self, func, runs=None):
-        """Median/p95 over ``runs`` cold-cache runs of ``func`` after one warm-up."""
-        func()
-        times, counts, last = [], [], []
-        for _i in range(runs or self.runs):
-            self.env.invalidate_all()
-            with QueryRecorder(self.cr) as recorder:
-                start = time.perf_counter()
-                func()
-                times.append(time.perf_counter() - start)
-            counts.append(len(recorder.queries))
-            last = recorder.queries
-        return Measure(times, counts, last)
+    def run_cold(self, func):
+        """Duration and queries of ``func`` on an empty ORM record cache."""
+        self.env.invalidate_all()
+        with QueryRecorder(self.cr) as recorder:
+            start = time.perf_counter()
+            func()
+            duration = time.perf_counter() - start
+        return duration, recorder.queries
+
+    def measure(self, *funcs):
+        """One Measure (median/p95 over the runs, after one warm-up) per function.
+
+        The runs of several functions alternate, so that a change of the
+        machine's load during the measure weighs on all of them alike."""
+        for func in funcs:
+            func()
+        runs = [[] for _func in funcs]
+        for _i in range(self.runs):
+            for func, func_runs in zip(funcs, runs, strict=True):
+                func_runs.append(self.run_cold(func))
+        measures = [
+            Measure([d for d, _q in func_runs], [len(q) for _d, q in func_runs], func_runs[-1][1])
+            for func_runs in runs
+        ]
+        return measures[0] if len(funcs) == 1 else measures
 
     def add(self, result):
         self.analyze(result)
@@ -766,11 +780,14 @@ class Screens:
             # The action the card is opened with (its context, if any).
             action = env["res.partner"].browse(customer_id).action_open_crm_card()
             card_record = record.with_context(**(action.get("context") or {}))
+            ours, equivalent = self.bench.measure(
+                lambda r=card_record: r.web_read(card.spec), lambda r=record: r.web_read(standard.spec)
+            )
             self.bench.add(
                 Result(
                     f"Customer card, {label} customer ({docs:,} documents)",
-                    self.bench.measure(lambda r=card_record: r.web_read(card.spec)),
-                    self.bench.measure(lambda r=record: r.web_read(standard.spec)),
+                    ours,
+                    equivalent,
                     "partner form",
                     1.5,
                 )
@@ -795,19 +812,19 @@ class Screens:
             results[mode] = (ours, full_domain, Partner)
             if not self.wanted(mode):
                 continue
+            ours_measure, equivalent = self.bench.measure(
+                lambda v=ours, lim=limit, d=full_domain: Partner.web_search_read(
+                    d, v.spec, limit=lim, order=v.order, count_limit=COUNT_LIMIT
+                ),
+                lambda v=standard, lim=limit, d=full_domain: Partner.web_search_read(
+                    d, v.spec, limit=lim, order=v.order, count_limit=COUNT_LIMIT
+                ),
+            )
             self.bench.add(
                 Result(
                     f"Customer {mode}, page of {limit}",
-                    self.bench.measure(
-                        lambda v=ours, lim=limit, d=full_domain: Partner.web_search_read(
-                            d, v.spec, limit=lim, order=v.order, count_limit=COUNT_LIMIT
-                        )
-                    ),
-                    self.bench.measure(
-                        lambda v=standard, lim=limit, d=full_domain: Partner.web_search_read(
-                            d, v.spec, limit=lim, order=v.order, count_limit=COUNT_LIMIT
-                        )
-                    ),
+                    ours_measure,
+                    equivalent,
                     label,
                     1.5,
                     note=f"domain {full_domain}",
@@ -855,11 +872,14 @@ class Screens:
                 order = SaleOrder.search(
                     [("state", "in", states), ("user_id", "=", env.uid)], order="date_order desc", limit=1
                 )
+            ours, equivalent = self.bench.measure(
+                lambda o=order: o.web_read(view.spec), lambda o=order: o.web_read(without)
+            )
             self.bench.add(
                 Result(
                     f"Sale order form with the alert banner, {label}",
-                    self.bench.measure(lambda o=order: o.web_read(view.spec)),
-                    self.bench.measure(lambda o=order: o.web_read(without)),
+                    ours,
+                    equivalent,
                     "same form without the banner",
                     1.2,
                     note=f"{order.name} ({order.state}, {len(order.order_line)} lines)",
@@ -989,9 +1009,9 @@ class Screens:
         figures = [name for name in CARD_FIGURES if name in Partner._fields]
         for label, customer_id, docs in customers:
             record = Partner.browse(customer_id)
-            orm = self.bench.measure(lambda r=record: r.read(figures))
-            raw = self.bench.measure(
-                lambda c=customer_id: raw_card_figures(env, c, env.companies.ids, self.bench.today)
+            orm, raw = self.bench.measure(
+                lambda r=record: r.read(figures),
+                lambda c=customer_id: raw_card_figures(env, c, env.companies.ids, self.bench.today),
             )
             [values] = record.read(figures)
             differences = compare_figures(
@@ -1055,10 +1075,13 @@ def main():
         typical, typical_docs, biggest, biggest_docs = pick_customers(env, user)
         customers = [("typical", typical, typical_docs), ("biggest", biggest, biggest_docs)]
         log(
-            "Database %s, PostgreSQL %s (jit=%s), user %s (%s), company %s, %d runs after a warm-up",
+            "Database %s, PostgreSQL %s (jit=%s), %d cores, load average %.1f, user %s (%s), company %s, "
+            "%d runs after a warm-up",
             args.db,
             version,
             jit,
+            os.cpu_count(),
+            os.getloadavg()[0],
             user.login,
             ", ".join(user.group_ids.filtered(lambda g: g.privilege_id).mapped("full_name")),
             user.company_id.name,
