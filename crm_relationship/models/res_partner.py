@@ -1074,25 +1074,75 @@ class ResPartner(models.Model):
         self.invalidate_model(["crm_last_contact_date"])
 
     @api.model
-    def _crm_get_customers_of(self, res_model, res_ids):
-        """Ids of the customers (commercial partners) of records ``res_model``/``res_ids``:
-        partners, or documents shown on the timeline."""
+    def _crm_get_customer_by_record(self, res_model, res_ids):
+        """``{record id: customer id}`` of records ``res_model``/``res_ids``
+        (partners, or documents shown on the timeline) that have a customer."""
         res_ids = [res_id for res_id in res_ids if res_id]
         if not res_ids:
-            return set()
+            return {}
         if res_model == "res.partner":
             self.flush_model(["commercial_partner_id"])
-            query = SQL("SELECT commercial_partner_id FROM res_partner WHERE id = ANY(%s)", res_ids)
+            query = SQL("SELECT id, commercial_partner_id FROM res_partner WHERE id = ANY(%s)", res_ids)
         else:
             self._crm_flush_relationship_sources()
             query = SQL(
-                """SELECT t.commercial_partner_id FROM %s t
+                """SELECT t.res_id, t.commercial_partner_id FROM %s t
                     WHERE t.res_model = %s AND t.res_id = ANY(%s) AND t.commercial_partner_id IS NOT NULL""",
                 self.env["crm.relationship.timeline"]._table_sql,
                 res_model,
                 res_ids,
             )
-        return {row[0] for row in self.env.execute_query(query)}
+        return dict(self.env.execute_query(query))
+
+    @api.model
+    def _crm_get_customers_of(self, res_model, res_ids):
+        """Ids of the customers (commercial partners) of records ``res_model``/``res_ids``."""
+        return set(self._crm_get_customer_by_record(res_model, res_ids).values())
+
+    @api.model
+    def _crm_offer_next_activities(self, pairs):
+        """Make each activity of ``pairs`` (``(customer id, activity id)``) the
+        next action of its customer when it is due before the current one: a
+        new or rescheduled activity never needs the customer's other activities."""
+        if not pairs:
+            return
+        self.env["mail.activity"].flush_model(["date_deadline", "active"])
+        self.flush_model(["commercial_partner_id", "crm_next_activity_id"])
+        customer_ids = [customer_id for customer_id, __ in pairs]
+        activity_ids = [activity_id for __, activity_id in pairs]
+        self.env.execute_query(
+            SQL(
+                """UPDATE res_partner p
+                      SET crm_next_activity_id = best.activity_id
+                     FROM (SELECT DISTINCT ON (v.customer_id)
+                                  v.customer_id, a.id AS activity_id, a.date_deadline
+                             FROM unnest(%s::int[], %s::int[]) AS v(customer_id, activity_id)
+                             JOIN mail_activity a ON a.id = v.activity_id AND a.active
+                         ORDER BY v.customer_id, a.date_deadline, a.id) AS best
+                     JOIN res_partner customer ON customer.id = best.customer_id
+                LEFT JOIN mail_activity cur ON cur.id = customer.crm_next_activity_id
+                    WHERE p.commercial_partner_id = best.customer_id
+                      AND (cur.id IS NULL
+                           OR (best.date_deadline, best.activity_id) < (cur.date_deadline, cur.id))""",
+                customer_ids,
+                activity_ids,
+            )
+        )
+        self.invalidate_model(RELATIONSHIP_STATUS_FIELDS)
+
+    @api.model
+    def _crm_get_customers_planning(self, activity_ids):
+        """Ids of the customers whose next action is one of ``activity_ids``."""
+        if not activity_ids:
+            return set()
+        self.flush_model(["commercial_partner_id", "crm_next_activity_id"])
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT DISTINCT commercial_partner_id FROM res_partner WHERE crm_next_activity_id = ANY(%s)",
+                list(activity_ids),
+            )
+        )
+        return {row[0] for row in rows}
 
     # ------------------------------------------------------------------
     # Alerts shown on the card and on quotations / sale orders
