@@ -44,9 +44,10 @@ recomputes. Before anything is made, the id sequences of ``mail_message``,
 ``sale_order``, ``account_move``, ``stock_picking``, ``account_payment`` and of
 the add-ons' tables are pushed past 2^31/1000, as in a ten-year-old database.
 The foreign keys of the tables copied into are dropped for the bulk load and
-added back (so checked) before the single transaction commits. The stored
-status of the customers (next action, last contact) is recomputed once at the
-end, as after an install, then the database is ANALYZEd.
+added back (so checked) before the single transaction commits. The add-ons'
+post-install hooks then run once, so what they store from existing data (the
+customers' next action and last contact) is computed as when the add-ons are
+installed on a company with a history; then the database is ANALYZEd.
 
 The benchmark user (login ``crm_bench``, password ``crm_bench``) is an
 internal user of the Italian company with Relationship User, Sales "own
@@ -57,6 +58,7 @@ minute, for quick tries.
 
 import argparse
 import bisect
+import importlib
 import io
 import math
 import os
@@ -74,6 +76,7 @@ import odoo
 import odoo.api
 import odoo.modules.registry
 from odoo.fields import Command
+from odoo.modules.module import get_manifest
 from odoo.tools import SQL
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -85,6 +88,7 @@ AGED_TABLES = ("mail_message", "sale_order", "account_move", "stock_picking", "a
 AGED_TABLE_PREFIXES = ("crm_relationship_",)
 
 BENCH_LOGIN = "crm_bench"
+ADDONS = ("crm_relationship", "crm_relationship_mrp")
 
 # Tables whose rows a chain may create but that are never copied: stock levels,
 # sequences, logs, queues, master data, and the customers themselves.
@@ -403,7 +407,7 @@ def update_addons(db, config):
             "-d",
             db,
             "-u",
-            "crm_relationship,crm_relationship_mrp",
+            ",".join(ADDONS),
             "--stop-after-init",
             "--log-level=warn",
         ],
@@ -2048,12 +2052,17 @@ class Generator:
     # -- finishing ---------------------------------------------------------
 
     def refresh_customer_status(self):
-        """Recompute what the add-ons store per customer from the documents, as after an install."""
-        Partner = self.env["res.partner"]
-        if hasattr(Partner, "_crm_refresh_relationship_status"):
-            Partner._crm_refresh_relationship_status()
-            return True
-        return False
+        """Run the add-ons' post-install hooks: what they store from the data already in a
+        database (the customers' next action and last contact) is computed from the seeded
+        documents as when the add-ons are installed on an existing company."""
+        hooks = []
+        for module in ADDONS:
+            hook = get_manifest(module).get("post_init_hook")
+            if hook:
+                getattr(importlib.import_module(f"odoo.addons.{module}"), hook)(self.env)
+                hooks.append(f"{module}.{hook}")
+        self.env.flush_all()
+        return hooks
 
     def counts(self):
         queries = {
@@ -2200,9 +2209,8 @@ def main():
             generator.add_activities(start_ids)
         with timer(f"{len(foreign_keys)} foreign keys added back (checked)"):
             generator.schema.restore_foreign_keys(foreign_keys)
-        with timer("stored status of the customers"):
-            if not generator.refresh_customer_status():
-                log("  (the add-ons store no customer status)")
+        with timer("post-install hooks of the add-ons"):
+            log("  %s", ", ".join(generator.refresh_customer_status()) or "(no hook)")
         env.invalidate_all()
         cr.commit()
         counts = generator.counts()
