@@ -6,6 +6,10 @@ class AccountMove(models.Model):
 
     # The card, the timeline and the analyses read the documents of a customer.
     _crm_commercial_partner_idx = models.Index("(commercial_partner_id)")
+    # The balance of a customer (card, lists, quotation banner) sums its open invoices.
+    _crm_open_balance_idx = models.Index(
+        "(commercial_partner_id) WHERE state = 'posted' AND payment_state IN ('not_paid', 'partial')"
+    )
     # The timeline reads the posted customer invoices of a period by date.
     _crm_timeline_date_idx = models.Index(
         "((COALESCE(invoice_date, date)::timestamp))"

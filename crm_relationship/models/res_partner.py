@@ -17,6 +17,15 @@ SALE_FIGURES = {
     "crm_order_amount": 0.0,
     "crm_order_to_deliver_count": 0,
     "crm_order_to_invoice_count": 0,
+    "crm_first_purchase_date": False,
+    "crm_last_purchase_date": False,
+}
+INVOICE_FIGURES = {
+    "crm_invoice_count": 0,
+    "crm_refund_count": 0,
+    "crm_invoiced_amount": 0.0,
+    "crm_invoiced_this_year": 0.0,
+    "crm_invoiced_last_year": 0.0,
 }
 DELIVERY_FIGURES = {
     "crm_delivery_count": 0,
@@ -89,12 +98,12 @@ class ResPartner(models.Model):
     )
     crm_first_purchase_date = fields.Date(
         string="First Purchase",
-        compute="_compute_crm_purchase_dates",
+        compute="_compute_crm_sale_figures",
         groups="crm_relationship.crm_relationship_group_user",
     )
     crm_last_purchase_date = fields.Date(
         string="Last Purchase",
-        compute="_compute_crm_purchase_dates",
+        compute="_compute_crm_sale_figures",
         groups="crm_relationship.crm_relationship_group_user",
     )
     # Delivery notes
@@ -138,14 +147,14 @@ class ResPartner(models.Model):
     crm_invoiced_this_year = fields.Monetary(
         string="Invoiced This Year",
         currency_field="crm_currency_id",
-        compute="_compute_crm_invoiced_by_year",
+        compute="_compute_crm_invoice_figures",
         help="Untaxed amount of the posted invoices minus credit notes dated this year.",
         groups="crm_relationship.crm_relationship_group_user",
     )
     crm_invoiced_last_year = fields.Monetary(
         string="Invoiced Last Year",
         currency_field="crm_currency_id",
-        compute="_compute_crm_invoiced_by_year",
+        compute="_compute_crm_invoice_figures",
         groups="crm_relationship.crm_relationship_group_user",
     )
     crm_amount_due = fields.Monetary(
@@ -382,16 +391,9 @@ class ResPartner(models.Model):
     # Card figures: each compute method reads one kind of document for all the
     # partners at once, so a list or kanban view only pays for what it shows.
 
-    @api.depends_context("company", "allowed_company_ids")
+    @api.depends_context("company", "allowed_company_ids", "tz")
     def _compute_crm_sale_figures(self):
         self._crm_set_figures(self.commercial_partner_id._crm_get_sale_figures(), SALE_FIGURES)
-
-    @api.depends_context("company", "allowed_company_ids", "tz")
-    def _compute_crm_purchase_dates(self):
-        self._crm_set_figures(
-            self.commercial_partner_id._crm_get_purchase_dates(),
-            {"crm_first_purchase_date": False, "crm_last_purchase_date": False},
-        )
 
     @api.depends_context("company", "allowed_company_ids")
     def _compute_crm_delivery_figures(self):
@@ -399,17 +401,7 @@ class ResPartner(models.Model):
 
     @api.depends_context("company", "allowed_company_ids")
     def _compute_crm_invoice_figures(self):
-        self._crm_set_figures(
-            self.commercial_partner_id._crm_get_invoice_figures(),
-            {"crm_invoice_count": 0, "crm_refund_count": 0, "crm_invoiced_amount": 0.0},
-        )
-
-    @api.depends_context("company", "allowed_company_ids")
-    def _compute_crm_invoiced_by_year(self):
-        self._crm_set_figures(
-            self.commercial_partner_id._crm_get_invoiced_by_year(),
-            {"crm_invoiced_this_year": 0.0, "crm_invoiced_last_year": 0.0},
-        )
+        self._crm_set_figures(self.commercial_partner_id._crm_get_invoice_figures(), INVOICE_FIGURES)
 
     @api.depends_context("company", "allowed_company_ids")
     def _compute_crm_payment_figures(self):
@@ -747,52 +739,45 @@ class ResPartner(models.Model):
         return currency._convert(amount, company.currency_id, company, fields.Date.context_today(self))
 
     def _crm_get_sale_figures(self):
+        """Offers and orders (counts, amounts, to deliver, to invoice) and the days
+        of the first and last confirmed order, in the user's time zone."""
         SaleOrder = self.env["sale.order"].sudo()
         result = defaultdict(lambda: defaultdict(float))
         today = fields.Date.context_today(self)
         base = self._crm_document_domain()
-        for partner, currency, state, count, amount in SaleOrder._read_group(
+        for (
+            partner,
+            currency,
+            state,
+            invoice_status,
+            delivery_status,
+            count,
+            amount,
+            first,
+            last,
+        ) in SaleOrder._read_group(
             base & Domain("state", "in", ("draft", "sent", "sale")),
-            ["partner_id", "currency_id", "state"],
-            ["__count", "amount_total:sum"],
+            ["partner_id", "currency_id", "state", "invoice_status", "delivery_status"],
+            ["__count", "amount_total:sum", "date_order:min", "date_order:max"],
         ):
             values = result[partner.commercial_partner_id.id]
             prefix = "crm_order" if state == "sale" else "crm_quotation"
             values[f"{prefix}_count"] += count
             values[f"{prefix}_amount"] += self._crm_to_card_currency(currency, amount)
-        expired_domain = base & Domain("state", "in", ("draft", "sent")) & Domain("validity_date", "<", today)
-        for partner, count in SaleOrder._read_group(expired_domain, ["partner_id"], ["__count"]):
-            result[partner.commercial_partner_id.id]["crm_quotation_expired_count"] += count
-        for partner, invoice_status, delivery_status, count in SaleOrder._read_group(
-            base & Domain("state", "=", "sale"),
-            ["partner_id", "invoice_status", "delivery_status"],
-            ["__count"],
-        ):
-            values = result[partner.commercial_partner_id.id]
+            if state != "sale":
+                continue
             if invoice_status == "to invoice":
                 values["crm_order_to_invoice_count"] += count
             if delivery_status in ("pending", "started", "partial"):
                 values["crm_order_to_deliver_count"] += count
-        return result
-
-    def _crm_get_purchase_dates(self):
-        """Days of the first and last confirmed order of each customer, in the user's time zone."""
-        result = defaultdict(dict)
-        for partner, first, last in (
-            self.env["sale.order"]
-            .sudo()
-            ._read_group(
-                self._crm_document_domain() & Domain("state", "=", "sale"),
-                ["partner_id"],
-                ["date_order:min", "date_order:max"],
-            )
-        ):
-            values = result[partner.commercial_partner_id.id]
             # Order dates are UTC: the purchase day is the one of the user's time zone.
             first = fields.Datetime.context_timestamp(self, first).date()
             last = fields.Datetime.context_timestamp(self, last).date()
             values["crm_first_purchase_date"] = min(first, values.get("crm_first_purchase_date") or first)
             values["crm_last_purchase_date"] = max(last, values.get("crm_last_purchase_date") or last)
+        expired_domain = base & Domain("state", "in", ("draft", "sent")) & Domain("validity_date", "<", today)
+        for partner, count in SaleOrder._read_group(expired_domain, ["partner_id"], ["__count"]):
+            result[partner.commercial_partner_id.id]["crm_quotation_expired_count"] += count
         return result
 
     def _crm_get_picking_figures(self):
@@ -822,32 +807,27 @@ class ResPartner(models.Model):
         return result
 
     def _crm_get_invoice_figures(self):
-        Move = self.env["account.move"].sudo()
-        result = defaultdict(lambda: defaultdict(float))
-        for partner, move_type, count, total in Move._read_group(
-            self._crm_posted_invoice_domain(),
-            ["commercial_partner_id", "move_type"],
-            ["__count", "amount_total_signed:sum"],
-        ):
-            values = result[partner.id]
-            key = "crm_invoice_count" if move_type == "out_invoice" else "crm_refund_count"
-            values[key] += count
-            values["crm_invoiced_amount"] += total
-        return result
-
-    def _crm_get_invoiced_by_year(self):
-        """Untaxed amounts invoiced, net of credit notes, this year and last year."""
-        Move = self.env["account.move"].sudo()
+        """Posted invoices and credit notes: counts, total net of credit notes, and the
+        untaxed amounts (net of credit notes) of this year and last year."""
         result = defaultdict(lambda: defaultdict(float))
         today = fields.Date.context_today(self)
-        this_year = date(today.year, 1, 1)
-        for partner, year, untaxed in Move._read_group(
-            self._crm_posted_invoice_domain() & Domain("invoice_date", ">=", date(today.year - 1, 1, 1)),
-            ["commercial_partner_id", "invoice_date:year"],
-            ["amount_untaxed_signed:sum"],
+        this_year, last_year = date(today.year, 1, 1), date(today.year - 1, 1, 1)
+        for partner, move_type, year, count, total, untaxed in (
+            self.env["account.move"]
+            .sudo()
+            ._read_group(
+                self._crm_posted_invoice_domain(),
+                ["commercial_partner_id", "move_type", "invoice_date:year"],
+                ["__count", "amount_total_signed:sum", "amount_untaxed_signed:sum"],
+            )
         ):
-            key = "crm_invoiced_this_year" if year >= this_year else "crm_invoiced_last_year"
-            result[partner.id][key] += untaxed
+            values = result[partner.id]
+            values["crm_invoice_count" if move_type == "out_invoice" else "crm_refund_count"] += count
+            values["crm_invoiced_amount"] += total
+            if year and year >= this_year:
+                values["crm_invoiced_this_year"] += untaxed
+            elif year and year >= last_year:
+                values["crm_invoiced_last_year"] += untaxed
         return result
 
     def _crm_posted_invoice_domain(self):
