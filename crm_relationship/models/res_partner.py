@@ -744,7 +744,6 @@ class ResPartner(models.Model):
         SaleOrder = self.env["sale.order"].sudo()
         result = defaultdict(lambda: defaultdict(float))
         today = fields.Date.context_today(self)
-        base = self._crm_document_domain()
         for (
             partner,
             currency,
@@ -755,16 +754,19 @@ class ResPartner(models.Model):
             amount,
             first,
             last,
+            validity_days,
         ) in SaleOrder._read_group(
-            base & Domain("state", "in", ("draft", "sent", "sale")),
+            self._crm_document_domain() & Domain("state", "in", ("draft", "sent", "sale")),
             ["partner_id", "currency_id", "state", "invoice_status", "delivery_status"],
-            ["__count", "amount_total:sum", "date_order:min", "date_order:max"],
+            ["__count", "amount_total:sum", "date_order:min", "date_order:max", "validity_date:array_agg"],
         ):
             values = result[partner.commercial_partner_id.id]
             prefix = "crm_order" if state == "sale" else "crm_quotation"
             values[f"{prefix}_count"] += count
             values[f"{prefix}_amount"] += self._crm_to_card_currency(currency, amount)
             if state != "sale":
+                expired = sum(1 for day in validity_days if day and day < today)
+                values["crm_quotation_expired_count"] += expired
                 continue
             if invoice_status == "to invoice":
                 values["crm_order_to_invoice_count"] += count
@@ -775,9 +777,6 @@ class ResPartner(models.Model):
             last = fields.Datetime.context_timestamp(self, last).date()
             values["crm_first_purchase_date"] = min(first, values.get("crm_first_purchase_date") or first)
             values["crm_last_purchase_date"] = max(last, values.get("crm_last_purchase_date") or last)
-        expired_domain = base & Domain("state", "in", ("draft", "sent")) & Domain("validity_date", "<", today)
-        for partner, count in SaleOrder._read_group(expired_domain, ["partner_id"], ["__count"]):
-            result[partner.commercial_partner_id.id]["crm_quotation_expired_count"] += count
         return result
 
     def _crm_get_picking_figures(self):
