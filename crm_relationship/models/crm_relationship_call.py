@@ -167,7 +167,6 @@ class CrmRelationshipCall(models.Model):
 
     _partner_date_idx = models.Index("(partner_id, date_start DESC)")
     _user_date_idx = models.Index("(user_id, date_start DESC)")
-    _date_idx = models.Index("(date_start)")
 
     @api.model
     def _selection_department(self):

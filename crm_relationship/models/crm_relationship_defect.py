@@ -289,7 +289,6 @@ class CrmRelationshipDefect(models.Model):
     recall_count = fields.Integer(compute="_compute_recall_count")
 
     _state_date_idx = models.Index("(state, date_reported DESC)")
-    _date_reported_idx = models.Index("(date_reported)")
 
     @api.model
     def _default_category_id(self):

@@ -162,7 +162,6 @@ class CrmRelationshipEquipment(models.Model):
         "This serial number is already registered as customer equipment.",
     )
     _serial_number_idx = models.Index("(serial_number) WHERE serial_number IS NOT NULL")
-    _timeline_date_idx = models.Index("((COALESCE(delivery_date::timestamp, create_date)))")
     _quantity_positive = models.Constraint("CHECK (quantity > 0)", "The quantity must be positive.")
 
     @api.depends("product_id", "serial_number")
