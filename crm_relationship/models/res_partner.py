@@ -422,13 +422,27 @@ class ResPartner(models.Model):
         "crm_next_activity_id.summary",
         "crm_next_activity_id.activity_type_id",
     )
+    @api.depends_context("allowed_company_ids")
     def _compute_crm_next_action(self):
         """Shown from the stored earliest activity, read with ``sudo()``: the
         summary is visible even when the activity sits on a document the user
-        cannot open."""
+        cannot open. An activity on a record of a company that is not active
+        for the user counts as planned, without naming the record."""
         today = fields.Date.context_today(self)
+        elsewhere = self._crm_get_activities_elsewhere(self.crm_next_activity_id.sudo())
         for partner in self:
             activity = partner.crm_next_activity_id.sudo()
+            if activity.id in elsewhere:
+                partner.update(
+                    {
+                        "crm_next_action_date": activity.date_deadline,
+                        "crm_next_action_user_id": False,
+                        "crm_next_action_summary": self.env._("Planned in another company"),
+                        "crm_has_next_action": True,
+                        "crm_next_action_overdue": activity.date_deadline < today,
+                    }
+                )
+                continue
             if not activity:
                 partner.update(
                     {
@@ -1077,6 +1091,32 @@ class ResPartner(models.Model):
     def _crm_get_customers_of(self, res_model, res_ids):
         """Ids of the customers (commercial partners) of records ``res_model``/``res_ids``."""
         return set(self._crm_get_customer_by_record(res_model, res_ids).values())
+
+    @api.model
+    def _crm_get_activities_elsewhere(self, activities):
+        """Ids of ``activities`` on records of companies not active for the user
+        (the company of a document is the one of its timeline entry)."""
+        allowed = set(self.env.companies.ids)
+        records = defaultdict(lambda: defaultdict(list))
+        for activity in activities:
+            records[activity.res_model][activity.res_id].append(activity.id)
+        elsewhere = set()
+        for res_model, activity_ids in records.items():
+            if res_model == "res.partner":
+                self.flush_model(["company_id"])
+                query = SQL("SELECT id, company_id FROM res_partner WHERE id = ANY(%s)", list(activity_ids))
+            else:
+                self._crm_flush_relationship_sources()
+                query = SQL(
+                    "SELECT t.res_id, t.company_id FROM %s t WHERE t.res_model = %s AND t.res_id = ANY(%s)",
+                    self.env["crm.relationship.timeline"]._table_sql,
+                    res_model,
+                    list(activity_ids),
+                )
+            for res_id, company_id in self.env.execute_query(query):
+                if company_id and company_id not in allowed:
+                    elsewhere.update(activity_ids[res_id])
+        return elsewhere
 
     @api.model
     def _crm_offer_next_activities(self, pairs):

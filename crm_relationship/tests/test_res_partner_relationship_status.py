@@ -116,6 +116,25 @@ class TestRelationshipStatus(CrmRelationshipCase):
         self.assertEqual(self._status(newcomer)[0], on_contact)
         self.assertNotIn(newcomer, self._filtered(NO_NEXT_ACTION, newcomer))
 
+    def test_next_action_in_another_company_names_nothing(self):
+        other_company = self.env["res.company"].create({"name": "Filiale Svizzera SA"})
+        branch_contact = self.env["res.partner"].create(
+            {"name": "Ufficio Lugano", "parent_id": self.customer.id, "company_id": other_company.id}
+        )
+        activity = self._schedule(branch_contact, 3, self.rel_manager, "Offerta riservata")
+        self.assertEqual(self._status(self.customer)[0], activity)
+        card = self._as_operator(self.customer)
+        self.assertTrue(card.crm_has_next_action)
+        self.assertEqual(card.crm_next_action_date, self.today + timedelta(days=3))
+        self.assertEqual(card.crm_next_action_summary, "Planned in another company")
+        self.assertFalse(card.crm_next_action_user_id)
+        self.assertNotIn(self.customer, self._filtered(NO_NEXT_ACTION))
+        # with both companies active, the activity is named as usual
+        both = card.with_context(allowed_company_ids=[self.company.id, other_company.id])
+        self.rel_user.company_ids |= other_company
+        self.assertEqual(both.crm_next_action_summary, "Offerta riservata (Idraulica Rossi S.r.l., Ufficio Lugano)")
+        self.assertEqual(both.crm_next_action_user_id, self.rel_manager)
+
     def test_last_contact_follows_calls_and_messages(self):
         self.assertEqual(
             self._filtered(NOT_CONTACTED_60_DAYS), self.customer | self.contact | self.other_customer
