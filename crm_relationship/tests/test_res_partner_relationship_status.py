@@ -132,7 +132,9 @@ class TestRelationshipStatus(CrmRelationshipCase):
         # with both companies active, the activity is named as usual
         both = card.with_context(allowed_company_ids=[self.company.id, other_company.id])
         self.rel_user.company_ids |= other_company
-        self.assertEqual(both.crm_next_action_summary, "Offerta riservata (Idraulica Rossi S.r.l., Ufficio Lugano)")
+        self.assertEqual(
+            both.crm_next_action_summary, "Offerta riservata (Idraulica Rossi S.r.l., Ufficio Lugano)"
+        )
         self.assertEqual(both.crm_next_action_user_id, self.rel_manager)
 
     def test_last_contact_follows_calls_and_messages(self):
