@@ -1,3 +1,4 @@
+from . import crm_relationship_customer_document
 from . import res_partner
 from . import sale_order
 from . import crm_relationship_call_channel

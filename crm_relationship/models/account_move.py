@@ -2,7 +2,8 @@ from odoo import models
 
 
 class AccountMove(models.Model):
-    _inherit = "account.move"
+    _name = "account.move"
+    _inherit = ("account.move", "crm.relationship.customer.document")
 
     # The card, the timeline and the analyses read the documents of a customer.
     _crm_commercial_partner_idx = models.Index("(commercial_partner_id)")
@@ -15,20 +16,6 @@ class AccountMove(models.Model):
         "((COALESCE(invoice_date, date)::timestamp))"
         " WHERE move_type IN ('out_invoice', 'out_refund') AND state = 'posted'"
     )
-
-    def write(self, vals):
-        """Move the open activities of documents given to another customer to
-        its next planned action."""
-        if "partner_id" not in vals:
-            return super().write(vals)
-        Partner = self.env["res.partner"]
-        customer_ids = Partner._crm_documents_customer_ids(self)
-        result = super().write(vals)
-        if customer_ids:
-            Partner._crm_refresh_relationship_status(
-                customer_ids | Partner._crm_documents_customer_ids(self), last_contact=False
-            )
-        return result
 
     def _prepare_crm_call_values(self):
         """Values of a call logged from the invoice; override to pre-fill more."""

@@ -9,22 +9,28 @@ NEXT_ACTIVITY_FIELDS = {"res_model", "res_model_id", "res_id", "date_deadline", 
 class MailActivity(models.Model):
     _inherit = "mail.activity"
 
-    def _crm_get_customer_pairs(self):
-        """``[(customer id, activity id)]`` of the activities on partners and on
-        the documents of ``res.partner._crm_next_activity_models()``."""
+    def _crm_get_owners(self):
+        """``{activity id: (customer id, company id)}`` of the activities on
+        partners and on the documents of ``res.partner._crm_next_activity_models()``."""
         Partner = self.env["res.partner"]
         counted_models = set(Partner._crm_next_activity_models())
         activity_ids = defaultdict(lambda: defaultdict(list))
         for activity in self.sudo():
             if activity.res_model in counted_models and activity.res_id:
                 activity_ids[activity.res_model][activity.res_id].append(activity.id)
-        pairs = []
+        owners = {}
         for res_model, by_record in activity_ids.items():
-            customers = Partner._crm_get_customer_by_record(res_model, by_record)
-            for res_id, ids in by_record.items():
-                if res_id in customers:
-                    pairs += [(customers[res_id], activity_id) for activity_id in ids]
-        return pairs
+            for res_id, owner in Partner._crm_get_record_owners(res_model, by_record).items():
+                owners.update(dict.fromkeys(by_record[res_id], owner))
+        return owners
+
+    def _crm_get_customer_pairs(self):
+        """``[(customer id, activity id)]`` of the activities that count as a next action."""
+        return [
+            (customer_id, activity_id)
+            for activity_id, (customer_id, __) in self._crm_get_owners().items()
+            if customer_id
+        ]
 
     @api.model_create_multi
     def create(self, vals_list):

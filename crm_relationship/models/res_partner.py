@@ -429,7 +429,12 @@ class ResPartner(models.Model):
         cannot open. An activity on a record of a company that is not active
         for the user counts as planned, without naming the record."""
         today = fields.Date.context_today(self)
-        elsewhere = self._crm_get_activities_elsewhere(self.crm_next_activity_id.sudo())
+        allowed = set(self.env.companies.ids)
+        elsewhere = {
+            activity_id
+            for activity_id, (__, company_id) in self.crm_next_activity_id._crm_get_owners().items()
+            if company_id and company_id not in allowed
+        }
         for partner in self:
             activity = partner.crm_next_activity_id.sudo()
             if activity.id in elsewhere:
@@ -1033,14 +1038,6 @@ class ResPartner(models.Model):
         self.invalidate_recordset(RELATIONSHIP_STATUS_FIELDS)
 
     @api.model
-    def _crm_documents_customer_ids(self, documents):
-        """Customers of ``documents`` when they carry open activities, else an empty set:
-        call it around a change of the documents' partner."""
-        if not documents.sudo().activity_ids:
-            return set()
-        return self._crm_get_customers_of(documents._name, documents.ids)
-
-    @api.model
     def _crm_touch_last_contact(self, res_model, res_ids):
         """Move the last contact forward for new contact entries ``res_model``/``res_ids``
         (timeline document keys), reading only those entries."""
@@ -1067,56 +1064,37 @@ class ResPartner(models.Model):
         self.invalidate_model(["crm_last_contact_date"])
 
     @api.model
-    def _crm_get_customer_by_record(self, res_model, res_ids):
-        """``{record id: customer id}`` of records ``res_model``/``res_ids``
-        (partners, or documents shown on the timeline) that have a customer."""
+    def _crm_get_record_owners(self, res_model, res_ids):
+        """``{record id: (customer id, company id)}`` of records ``res_model``/``res_ids``:
+        partners, or documents shown on the timeline (customer and company of
+        their timeline entry; either may be empty)."""
         res_ids = [res_id for res_id in res_ids if res_id]
         if not res_ids:
             return {}
         if res_model == "res.partner":
-            self.flush_model(["commercial_partner_id"])
-            query = SQL("SELECT id, commercial_partner_id FROM res_partner WHERE id = ANY(%s)", res_ids)
+            self.flush_model(["commercial_partner_id", "company_id"])
+            query = SQL(
+                "SELECT id, commercial_partner_id, company_id FROM res_partner WHERE id = ANY(%s)", res_ids
+            )
         else:
             self._crm_flush_relationship_sources()
             query = SQL(
-                """SELECT t.res_id, t.commercial_partner_id FROM %s t
-                    WHERE t.res_model = %s AND t.res_id = ANY(%s) AND t.commercial_partner_id IS NOT NULL""",
+                """SELECT t.res_id, t.commercial_partner_id, t.company_id FROM %s t
+                    WHERE t.res_model = %s AND t.res_id = ANY(%s)""",
                 self.env["crm.relationship.timeline"]._table_sql,
                 res_model,
                 res_ids,
             )
-        return dict(self.env.execute_query(query))
+        return {
+            res_id: (customer_id, company_id)
+            for res_id, customer_id, company_id in self.env.execute_query(query)
+        }
 
     @api.model
     def _crm_get_customers_of(self, res_model, res_ids):
         """Ids of the customers (commercial partners) of records ``res_model``/``res_ids``."""
-        return set(self._crm_get_customer_by_record(res_model, res_ids).values())
-
-    @api.model
-    def _crm_get_activities_elsewhere(self, activities):
-        """Ids of ``activities`` on records of companies not active for the user
-        (the company of a document is the one of its timeline entry)."""
-        allowed = set(self.env.companies.ids)
-        records = defaultdict(lambda: defaultdict(list))
-        for activity in activities:
-            records[activity.res_model][activity.res_id].append(activity.id)
-        elsewhere = set()
-        for res_model, activity_ids in records.items():
-            if res_model == "res.partner":
-                self.flush_model(["company_id"])
-                query = SQL("SELECT id, company_id FROM res_partner WHERE id = ANY(%s)", list(activity_ids))
-            else:
-                self._crm_flush_relationship_sources()
-                query = SQL(
-                    "SELECT t.res_id, t.company_id FROM %s t WHERE t.res_model = %s AND t.res_id = ANY(%s)",
-                    self.env["crm.relationship.timeline"]._table_sql,
-                    res_model,
-                    list(activity_ids),
-                )
-            for res_id, company_id in self.env.execute_query(query):
-                if company_id and company_id not in allowed:
-                    elsewhere.update(activity_ids[res_id])
-        return elsewhere
+        owners = self._crm_get_record_owners(res_model, res_ids).values()
+        return {customer_id for customer_id, __ in owners if customer_id}
 
     @api.model
     def _crm_offer_next_activities(self, pairs):

@@ -2,7 +2,8 @@ from odoo import api, fields, models
 
 
 class SaleOrder(models.Model):
-    _inherit = "sale.order"
+    _name = "sale.order"
+    _inherit = ("sale.order", "crm.relationship.customer.document")
 
     crm_alert_message = fields.Text(
         string="Customer Alerts",
@@ -19,20 +20,6 @@ class SaleOrder(models.Model):
         for order in self:
             messages = alerts.get(order.partner_id.commercial_partner_id.id)
             order.crm_alert_message = "\n".join(messages) if messages else False
-
-    def write(self, vals):
-        """Move the open activities of documents given to another customer to
-        its next planned action."""
-        if "partner_id" not in vals:
-            return super().write(vals)
-        Partner = self.env["res.partner"]
-        customer_ids = Partner._crm_documents_customer_ids(self)
-        result = super().write(vals)
-        if customer_ids:
-            Partner._crm_refresh_relationship_status(
-                customer_ids | Partner._crm_documents_customer_ids(self), last_contact=False
-            )
-        return result
 
     def _prepare_crm_call_values(self):
         """Values of a call logged from the order; override to pre-fill more."""

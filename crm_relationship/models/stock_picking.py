@@ -2,24 +2,11 @@ from odoo import models
 
 
 class StockPicking(models.Model):
-    _inherit = "stock.picking"
+    _name = "stock.picking"
+    _inherit = ("stock.picking", "crm.relationship.customer.document")
 
     # The timeline reads the deliveries of a period by transfer or planned date.
     _crm_timeline_date_idx = models.Index("((COALESCE(date_done, scheduled_date)))")
-
-    def write(self, vals):
-        """Move the open activities of documents given to another customer to
-        its next planned action."""
-        if "partner_id" not in vals:
-            return super().write(vals)
-        Partner = self.env["res.partner"]
-        customer_ids = Partner._crm_documents_customer_ids(self)
-        result = super().write(vals)
-        if customer_ids:
-            Partner._crm_refresh_relationship_status(
-                customer_ids | Partner._crm_documents_customer_ids(self), last_contact=False
-            )
-        return result
 
     def _action_done(self):
         """Register the customer equipment delivered or returned by these pickings.

@@ -53,6 +53,7 @@ EXPECTED_ACCESS = {
     "crm.relationship.defect.component.report": {MANAGER: "r"},
     # Abstract mixin of the defect reports: no table, no records, no rights.
     "crm.relationship.defect.rate.mixin": {},
+    "crm.relationship.customer.document": {},
 }
 
 # Models without company: shared by every company of the database (say why).
@@ -61,6 +62,7 @@ SHARED_MODELS = {
     "crm.relationship.call.outcome": "call outcomes are the same for every company",
     "crm.relationship.rfm.segment": "segments are defined once; scores are computed per customer",
     "crm.relationship.defect.rate.mixin": "abstract, no records",
+    "crm.relationship.customer.document": "abstract, no records",
 }
 
 # Record rules of the add-ons and what they do. A new rule makes the test fail: describe it.

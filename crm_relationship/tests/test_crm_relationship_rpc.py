@@ -29,6 +29,8 @@ def addon_public_methods(env):
     methods = set()
     for model_name in env.registry:
         model = env[model_name]
+        if model._abstract:
+            continue  # no records to call them on: probed on the models that inherit them
         for cls in type(model).mro():
             if not cls.__module__.startswith("odoo.addons.crm_relationship"):
                 continue
