@@ -4,6 +4,8 @@ from odoo import api, fields, models, tools
 from odoo.fields import Domain
 from odoo.tools import SQL, frozendict
 
+from .row_id import ROW_ID_BRANCHES, row_id
+
 DEPARTMENTS = [
     ("sales", "Sales"),
     ("call_center", "Call Center"),
@@ -13,12 +15,9 @@ DEPARTMENTS = [
     ("other", "Other"),
 ]
 
-# Row id of a timeline entry: document id * ROW_ID_FACTOR + branch code, in bigint.
-ROW_ID_FACTOR = 1000
-
 # Columns every branch selects, in this order, with their type: every branch
 # casts its expressions to these types, so that PostgreSQL flattens the union
-# and reads each source in the timeline's order through its own index.
+# and pushes the filters on the timeline into each source.
 TIMELINE_COLUMNS = {
     "date": "timestamp",
     "entry_type": "varchar",
@@ -199,7 +198,7 @@ class CrmRelationshipTimeline(models.Model):
             if isinstance(row_ids, (list, tuple, set, frozenset)) and all(
                 isinstance(row_id, int) for row_id in row_ids
             ):
-                return condition & Domain("res_id", "in", {row_id // ROW_ID_FACTOR for row_id in row_ids})
+                return condition & Domain("res_id", "in", {row_id // ROW_ID_BRANCHES for row_id in row_ids})
         return condition
 
     @api.model
@@ -209,7 +208,7 @@ class CrmRelationshipTimeline(models.Model):
     def _as_query(self, ordered=True):
         query = super()._as_query(ordered)
         if self._ids:
-            res_ids = tuple({row_id // ROW_ID_FACTOR for row_id in self._ids})
+            res_ids = tuple({row_id // ROW_ID_BRANCHES for row_id in self._ids})
             query.add_where(SQL("%s IN %s", SQL.identifier(self._table, "res_id"), res_ids))
         return query
 
@@ -457,7 +456,7 @@ class CrmRelationshipTimeline(models.Model):
         if unknown:
             raise ValueError(f"Unknown timeline columns: {sorted(unknown)}")
         defaults = {"is_alert": "false"}
-        exprs = [SQL("(%s)::bigint * %s + %s AS id", SQL(columns["res_id"]), ROW_ID_FACTOR, code)]
+        exprs = [SQL("%s AS id", row_id(code, SQL(columns["res_id"])))]
         for column, column_type in TIMELINE_COLUMNS.items():
             expr = columns.get(column, defaults.get(column, "NULL"))
             exprs.append(SQL("(%s)::%s AS %s", SQL(expr), SQL(column_type), SQL.identifier(column)))

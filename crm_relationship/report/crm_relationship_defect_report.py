@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL, frozendict
 
 from ..models.crm_relationship_defect_route import SEVERITIES
-from .row_id import row_id
+from ..models.row_id import row_id
 
 
 class CrmRelationshipDefectReport(models.Model):
@@ -15,7 +15,7 @@ class CrmRelationshipDefectReport(models.Model):
     the few products and lots that cause most defects come first.
     Rejected reports are not defects.
 
-    Row ids (see ``report/row_id.py``): the defect's id times 1000 plus 1,
+    Row ids (see ``models/row_id.py``): the defect's id times 1000 plus 1,
     the move line's id times 1000 plus 2.
     """
 

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL, frozendict
 
-from .row_id import row_id
+from ..models.row_id import row_id
 
 # Branch columns, in this order; the outer query adds the customer's and the company's data.
 BRANCH_COLUMNS = (
@@ -182,7 +182,7 @@ class CrmRelationshipProfitabilityReport(models.Model):
         """One ``SELECT`` of the union: ``select`` maps column names to SQL, missing columns are 0.
 
         ``select["id"]`` is required: ``row_id(number, SQL("alias.id"))`` (from
-        ``odoo.addons.crm_relationship.report.row_id``), with a branch number
+        ``odoo.addons.crm_relationship.models.row_id``), with a branch number
         no other branch uses."""
         if "id" not in select:
             raise ValueError("A report branch needs an id: row_id(number, SQL('alias.id')).")

@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL, frozendict
 
 from ..models.crm_relationship_timeline import DEPARTMENTS
-from .row_id import row_id
+from ..models.row_id import row_id
 
 BRANCH_COLUMNS = (
     "id",
@@ -163,7 +163,7 @@ class CrmRelationshipStaffReport(models.Model):
         """One ``SELECT`` of the union: ``select`` maps column names to SQL, missing columns are 0 or NULL.
 
         ``select["id"]`` is required: ``row_id(number, SQL("alias.id"))`` (from
-        ``odoo.addons.crm_relationship.report.row_id``), with a branch number
+        ``odoo.addons.crm_relationship.models.row_id``), with a branch number
         no other branch uses."""
         if "id" not in select:
             raise ValueError("A report branch needs an id: row_id(number, SQL('alias.id')).")

@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL, frozendict
 
 from odoo.addons.crm_relationship.models.crm_relationship_defect_route import SEVERITIES
-from odoo.addons.crm_relationship.report.row_id import row_id
+from odoo.addons.crm_relationship.models.row_id import row_id
 
 # A row combines a defect or a delivered move line with one of the component
 # lots of its finished lot: its key is the record's id times this, plus the
@@ -21,7 +21,7 @@ class CrmRelationshipDefectComponentReport(models.Model):
     Pareto chart that shows which batch of components causes the complaints.
     Rejected reports are not defects.
 
-    Row ids (see ``crm_relationship/report/row_id.py``): ``key * 2 + branch``
+    Row ids (see ``crm_relationship/models/row_id.py``): ``key * 2 + branch``
     (0 defects, 1 deliveries) with ``key = record id * 2**21 + position``,
     the position of the component lot among those of the finished lot, in
     the order of their ids. Ids stay below 2**53, exact in the web client,

@@ -1,14 +1,14 @@
-"""Row ids of the analytics reports (SQL views).
+"""Row ids of the SQL views: the customer timeline and the analytics reports.
 
-Every row of a report comes from one record of one branch of the view (an
+Every row of a view comes from one record of one branch of the view (an
 invoice, a call, a delivered move line...), and its id is::
 
     key * branches + branch        (a bigint)
 
 ``key`` is the id of that record and ``branch`` a number unique to the branch
-of the view, below ``branches``: 1000 by default, as in the customer timeline,
-with 1-99 for the branches of this add-on and of its bridges and 100-999 free
-for integrators. An integrator adding a branch to a report
+of the view, below ``branches``: 1000 by default, with 1-99 for the branches
+of this add-on and of its bridges and 100-999 free for integrators. An
+integrator adding a branch to a report
 (``_get_branches()``) gives it an unused number and its row id
 ``row_id(number, SQL("alias.id"))``.
 
@@ -31,7 +31,7 @@ MAX_ROW_ID = 2**53 - 1
 
 
 def row_id(branch, key, branches=ROW_ID_BRANCHES):
-    """SQL of the id of a report row: ``key * branches + branch``, a bigint.
+    """SQL of the id of a view's row: ``key * branches + branch``, a bigint.
 
     :param branch: number of the branch, an int from 0 to ``branches - 1``
         (or an SQL expression giving one)
