@@ -514,10 +514,10 @@ class CrmRelationshipEquipment(models.Model):
                 if last_delivery[ml.lot_id] != ml:
                     continue
                 equipment = by_lot.get(ml.lot_id)
-                if equipment and (
-                    equipment.move_line_id == ml
-                    or (equipment.move_line_id and equipment.move_line_id.date > ml.date)
-                ):
+                # A unit already following a later delivery of its lot (in the
+                # order lines are applied: date, then id) is left as it is.
+                current = equipment.move_line_id if equipment else None
+                if current and (current == ml or (current.date, current.id) > (ml.date, ml.id)):
                     continue
                 values = self._prepare_equipment_values(ml, lot=ml.lot_id)
                 planned_by_lot[ml.lot_id] = values
