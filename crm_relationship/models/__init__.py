@@ -5,6 +5,7 @@ from . import crm_relationship_call_channel
 from . import crm_relationship_call_outcome
 from . import crm_relationship_call
 from . import stock_picking
+from . import stock_move_line
 from . import account_move
 from . import account_payment
 from . import crm_relationship_equipment_category
