@@ -1,8 +1,12 @@
+from collections import defaultdict
 from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
+from odoo.tools import frozendict
 
 from .crm_relationship_tools import (
     check_company_hiding_names,
@@ -31,11 +35,17 @@ class CrmRelationshipCall(models.Model):
 
     _name = "crm.relationship.call"
     _description = "Customer Call"
-    _inherit = ("mail.thread", "mail.activity.mixin")
+    _inherit = ("mail.thread", "mail.activity.mixin", "crm.relationship.customer.document")
     _order = "date_start desc, id desc"
     _rec_name = "subject"
     _check_company_auto = True
     _mail_post_access = "read"
+    _crm_customer_path = "partner_id"
+    _crm_timeline_code = 6
+    _crm_card_figures = frozendict(
+        calls=frozendict(crm_call_count=0, crm_main_channel_id=False, crm_channel_share=False)
+    )
+    _crm_contact_documents = True
 
     subject = fields.Char(required=True, tracking=True)
     partner_id = fields.Many2one(
@@ -393,3 +403,85 @@ class CrmRelationshipCall(models.Model):
     def _get_without_next_action_domain(self):
         """Calls of which nothing follows: neither a next action nor a reason; override to narrow."""
         return Domain("next_action_activity_id", "=", False)
+
+    # ------------------------------------------------------------------
+    # Customer document: calls on the card and the timeline
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _crm_get_timeline_entry_types(self):
+        return [("call", self.env._("Call"))]
+
+    @api.model
+    def _crm_get_timeline_depends(self):
+        return {
+            "crm.relationship.call": [
+                "date_start",
+                "department",
+                "subject",
+                "contact_id",
+                "partner_id",
+                "company_id",
+                "user_id",
+                "state",
+            ],
+        }
+
+    @api.model
+    def _crm_get_timeline_branch(self):
+        return self.env["crm.relationship.timeline"]._branch(
+            self._crm_timeline_code,
+            "FROM crm_relationship_call call",
+            date="call.date_start",
+            entry_type="'call'",
+            department="call.department",
+            name="call.subject",
+            res_model="'crm.relationship.call'",
+            res_id="call.id",
+            partner_id="COALESCE(call.contact_id, call.partner_id)",
+            commercial_partner_id="call.partner_id",
+            company_id="call.company_id",
+            user_id="call.user_id",
+            state="call.state",
+        )
+
+    @api.model
+    def _crm_get_timeline_summaries(self, ids):
+        """Channel, direction and outcome."""
+        directions = dict(self._fields["direction"]._description_selection(self.env))
+        result = {}
+        for call in self.browse(ids):
+            parts = [call.channel_id.name, directions.get(call.direction), call.outcome_id.name]
+            result[call.id] = " · ".join(part for part in parts if part)
+        return result
+
+    @api.model
+    def _crm_get_card_figures(self, customers, group):
+        """Number of calls, and the share of each channel over this month and
+        the 11 before, from one grouped query for all the customers."""
+        since = fields.Date.context_today(self).replace(day=1) - relativedelta(months=11)
+        counts = defaultdict(int)
+        recent = defaultdict(lambda: defaultdict(int))
+        for partner, channel, month, count in self._read_group(
+            self._crm_get_documents_domain(customers),
+            ["partner_id", "channel_id", "date_start:month"],
+            ["__count"],
+        ):
+            counts[partner.id] += count
+            if month and fields.Date.to_date(month) >= since:
+                recent[partner.id][channel] += count
+        result = {}
+        for customer_id, count in counts.items():
+            by_channel = recent[customer_id]
+            total = sum(by_channel.values())
+            ranked = sorted(by_channel.items(), key=lambda item: (-item[1], item[0].id))
+            result[customer_id] = {
+                "crm_call_count": count,
+                "crm_main_channel_id": ranked[0][0] if ranked else False,
+                "crm_channel_share": " · ".join(
+                    f"{channel.name} {round(channel_count / total * 100)}%"
+                    for channel, channel_count in ranked
+                )
+                or False,
+            }
+        return result

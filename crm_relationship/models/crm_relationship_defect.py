@@ -7,7 +7,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command, Domain
-from odoo.tools import SQL, email_normalize, is_html_empty
+from odoo.tools import SQL, email_normalize, frozendict, is_html_empty
 from odoo.tools.mail import generate_tracking_message_id
 
 from .crm_relationship_defect_route import ROUTED_DEPARTMENTS, SEVERITIES
@@ -54,10 +54,13 @@ class CrmRelationshipDefect(models.Model):
 
     _name = "crm.relationship.defect"
     _description = "Defect Report"
-    _inherit = ("mail.thread", "mail.activity.mixin")
+    _inherit = ("mail.thread", "mail.activity.mixin", "crm.relationship.customer.document")
     _order = "date_reported desc, id desc"
     _check_company_auto = True
     _mail_post_access = "read"
+    _crm_customer_path = "partner_id"
+    _crm_timeline_code = 8
+    _crm_card_figures = frozendict(defects=frozendict(crm_defect_count=0, crm_defect_open_count=0))
 
     name = fields.Char(
         string="Reference",
@@ -1200,3 +1203,87 @@ class CrmRelationshipDefect(models.Model):
         )
         Log._trigger_recall_mails()
         return Log.browse(log.ids)
+
+    # ------------------------------------------------------------------
+    # Customer document: defect reports on the card and the timeline
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _crm_get_timeline_entry_types(self):
+        return [("defect", self.env._("Defect"))]
+
+    @api.model
+    def _crm_get_timeline_depends(self):
+        return {
+            "crm.relationship.defect": [
+                "date_reported",
+                "name",
+                "contact_id",
+                "partner_id",
+                "company_id",
+                "user_production_id",
+                "user_call_center_id",
+                "state",
+            ],
+        }
+
+    @api.model
+    def _crm_get_timeline_branch(self):
+        return self.env["crm.relationship.timeline"]._branch(
+            self._crm_timeline_code,
+            "FROM crm_relationship_defect defect",
+            date="defect.date_reported",
+            entry_type="'defect'",
+            department="'production'",
+            name="defect.name",
+            res_model="'crm.relationship.defect'",
+            res_id="defect.id",
+            partner_id="COALESCE(defect.contact_id, defect.partner_id)",
+            commercial_partner_id="defect.partner_id",
+            company_id="defect.company_id",
+            user_id="COALESCE(defect.user_production_id, defect.user_call_center_id)",
+            state="defect.state",
+            is_alert=SQL("defect.state IN %s", tuple(self._get_open_states())),
+        )
+
+    @api.model
+    def _crm_get_timeline_product_sql(self, product_ids):
+        return SQL("SELECT id FROM crm_relationship_defect WHERE product_id = ANY(%s)", product_ids)
+
+    @api.model
+    def _crm_get_timeline_lot_sql(self, pattern):
+        return SQL(
+            """SELECT defect.id FROM crm_relationship_defect defect
+                 JOIN stock_lot lot ON lot.id = defect.lot_id
+                WHERE lot.name ILIKE %s""",
+            pattern,
+        )
+
+    @api.model
+    def _crm_get_timeline_summaries(self, ids):
+        """Severity, category, lot and warranty."""
+        severities = dict(self._fields["severity"]._description_selection(self.env))
+        warranty = dict(self._fields["warranty_state"]._description_selection(self.env))
+        result = {}
+        for defect in self.browse(ids):
+            parts = [
+                severities.get(defect.severity),
+                defect.category_id.name,
+                defect.lot_id.name,
+                warranty.get(defect.warranty_state),
+            ]
+            result[defect.id] = " · ".join(part for part in parts if part)
+        return result
+
+    @api.model
+    def _crm_get_card_figures(self, customers, group):
+        """Defect reports, and those still to be solved."""
+        open_states = self._get_open_states()
+        result = defaultdict(lambda: defaultdict(int))
+        for customer, state, count in self._read_group(
+            self._crm_get_documents_domain(customers), ["partner_id", "state"], ["__count"]
+        ):
+            result[customer.id]["crm_defect_count"] += count
+            if state in open_states:
+                result[customer.id]["crm_defect_open_count"] += count
+        return result

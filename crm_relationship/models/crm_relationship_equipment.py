@@ -6,7 +6,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 from odoo.fields import Domain
-from odoo.tools import SQL, float_round
+from odoo.tools import SQL, float_round, frozendict
 
 from .crm_relationship_tools import check_company_hiding_names, readable_name
 
@@ -24,9 +24,14 @@ class CrmRelationshipEquipment(models.Model):
 
     _name = "crm.relationship.equipment"
     _description = "Customer Equipment"
-    _inherit = ("mail.thread", "mail.activity.mixin")
+    _inherit = ("mail.thread", "mail.activity.mixin", "crm.relationship.customer.document")
     _order = "delivery_date desc, id desc"
     _check_company_auto = True
+    _crm_customer_path = "partner_id"
+    _crm_timeline_code = 7
+    _crm_card_figures = frozendict(
+        equipment=frozendict(crm_equipment_count=0, crm_equipment_warranty_count=0),
+    )
 
     name = fields.Char(compute="_compute_name", store=True, readonly=True)
     active = fields.Boolean(default=True, tracking=True)
@@ -687,3 +692,66 @@ class CrmRelationshipEquipment(models.Model):
             )
         )
         return self.browse([row[0] for row in self.env.cr.fetchall()])
+
+    # ------------------------------------------------------------------
+    # Customer document: the installed base on the card and the timeline
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _crm_get_timeline_entry_types(self):
+        return [("equipment", self.env._("Equipment"))]
+
+    @api.model
+    def _crm_get_timeline_depends(self):
+        return {
+            "crm.relationship.equipment": [
+                "delivery_date",
+                "name",
+                "site_id",
+                "partner_id",
+                "company_id",
+                "state",
+            ],
+        }
+
+    @api.model
+    def _crm_get_timeline_branch(self):
+        return self.env["crm.relationship.timeline"]._branch(
+            self._crm_timeline_code,
+            "FROM crm_relationship_equipment eq",
+            date="COALESCE(eq.delivery_date::timestamp, eq.create_date)",
+            entry_type="'equipment'",
+            department="'logistics'",
+            name="eq.name",
+            res_model="'crm.relationship.equipment'",
+            res_id="eq.id",
+            partner_id="eq.site_id",
+            commercial_partner_id="eq.partner_id",
+            company_id="eq.company_id",
+            state="eq.state",
+            is_alert="eq.state = 'under_repair'",
+        )
+
+    @api.model
+    def _crm_get_timeline_product_sql(self, product_ids):
+        return SQL("SELECT id FROM crm_relationship_equipment WHERE product_id = ANY(%s)", product_ids)
+
+    @api.model
+    def _crm_get_timeline_lot_sql(self, pattern):
+        return SQL("SELECT id FROM crm_relationship_equipment WHERE serial_number ILIKE %s", pattern)
+
+    @api.model
+    def _crm_get_card_figures(self, customers, group):
+        """Units at the customer (in service or under repair), and those of them in warranty."""
+        at_customer = Domain("state", "in", ["in_service", "under_repair"])
+        domain = self._crm_get_documents_domain(customers) & at_customer
+        today = fields.Date.context_today(self)
+        result = defaultdict(dict)
+        for customer, in_warranty, count in self._read_group(
+            domain, ["partner_id", "warranty_end_date:day"], ["__count"]
+        ):
+            values = result[customer.id]
+            values["crm_equipment_count"] = values.get("crm_equipment_count", 0) + count
+            if in_warranty and fields.Date.to_date(in_warranty) >= today:
+                values["crm_equipment_warranty_count"] = values.get("crm_equipment_warranty_count", 0) + count
+        return result

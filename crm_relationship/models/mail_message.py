@@ -1,16 +1,75 @@
-from odoo import api, models
+from odoo import api, models, tools
+from odoo.fields import Domain
+from odoo.tools import SQL
+
+from .crm_relationship_customer_document import sql_condition
 
 # Changes that can change which messages count as a contact, or their date.
 CONTACT_FIELDS = {"model", "res_id", "message_type", "date"}
+# Messages with a customer: comments and e-mails on its partners.
+CUSTOMER_MESSAGE_TYPES = ("comment", "email", "email_outgoing")
+CUSTOMER_MESSAGE_SQL = (
+    "{t}model = 'res.partner' AND {t}message_type IN ('comment', 'email', 'email_outgoing')"
+)
 
 
 class MailMessage(models.Model):
-    _inherit = "mail.message"
+    _name = "mail.message"
+    _inherit = ("mail.message", "crm.relationship.customer.document")
+
+    _crm_customer_path = "res_id"
+    _crm_timeline_code = 5
+    _crm_timeline_state_field = "message_type"
+    _crm_contact_documents = True
 
     # The timeline reads the messages with customers of a period by date.
-    _crm_timeline_date_idx = models.Index(
-        "(date) WHERE model = 'res.partner' AND message_type IN ('comment', 'email', 'email_outgoing')"
-    )
+    _crm_timeline_date_idx = models.Index(f"(date) WHERE {sql_condition(CUSTOMER_MESSAGE_SQL, '')}")
+
+    @api.model
+    def _crm_get_customer_document_domain(self):
+        """Comments and e-mails posted on a customer or one of its contacts."""
+        return Domain("model", "=", "res.partner") & Domain("message_type", "in", CUSTOMER_MESSAGE_TYPES)
+
+    @api.model
+    def _crm_customer_document_sql(self, alias):
+        return SQL("(%s)", SQL(sql_condition(CUSTOMER_MESSAGE_SQL, alias)))
+
+    @api.model
+    def _crm_get_timeline_entry_types(self):
+        return [("message", self.env._("Message"))]
+
+    @api.model
+    def _crm_get_timeline_depends(self):
+        return {"mail.message": ["date", "subject", "model", "res_id", "author_id", "message_type"]}
+
+    @api.model
+    def _crm_get_timeline_branch(self):
+        return self.env["crm.relationship.timeline"]._branch(
+            self._crm_timeline_code,
+            SQL(
+                """FROM mail_message mm
+                   JOIN res_partner rp ON rp.id = mm.res_id
+              LEFT JOIN res_users ru ON ru.partner_id = mm.author_id
+                  WHERE %s""",
+                self._crm_customer_document_sql("mm"),
+            ),
+            date="mm.date",
+            entry_type="'message'",
+            department="'other'",
+            name="COALESCE(NULLIF(mm.subject, ''), rp.name)",
+            res_model="'mail.message'",
+            res_id="mm.id",
+            partner_id="rp.id",
+            commercial_partner_id="rp.commercial_partner_id",
+            company_id="rp.company_id",
+            user_id="ru.id",
+            state="mm.message_type",
+        )
+
+    @api.model
+    def _crm_get_timeline_summaries(self, ids):
+        """The beginning of the message."""
+        return {message.id: tools.html2plaintext(message.body or "")[:120] for message in self.browse(ids)}
 
     def _crm_get_customer_ids(self):
         """Customers (commercial partner ids) for whom these messages count as a contact."""

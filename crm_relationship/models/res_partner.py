@@ -9,30 +9,6 @@ from odoo.fields import Domain
 from odoo.tools import SQL
 
 TIMELINE_CARD_LIMIT = 10
-SALE_FIGURES = {
-    "crm_quotation_count": 0,
-    "crm_quotation_amount": 0.0,
-    "crm_quotation_expired_count": 0,
-    "crm_order_count": 0,
-    "crm_order_amount": 0.0,
-    "crm_order_to_deliver_count": 0,
-    "crm_order_to_invoice_count": 0,
-    "crm_first_purchase_date": False,
-    "crm_last_purchase_date": False,
-}
-INVOICE_FIGURES = {
-    "crm_invoice_count": 0,
-    "crm_refund_count": 0,
-    "crm_invoiced_amount": 0.0,
-    "crm_invoiced_this_year": 0.0,
-    "crm_invoiced_last_year": 0.0,
-}
-DELIVERY_FIGURES = {
-    "crm_delivery_count": 0,
-    "crm_delivery_open_count": 0,
-    "crm_return_count": 0,
-    "crm_last_delivery_date": False,
-}
 # Stored status of a customer written with SQL, and the fields shown from it.
 RELATIONSHIP_STATUS_FIELDS = [
     "crm_last_contact_date",
@@ -388,33 +364,41 @@ class ResPartner(models.Model):
     def _compute_crm_currency_id(self):
         self.crm_currency_id = self.env.company.currency_id
 
-    # Card figures: each compute method reads one kind of document for all the
-    # partners at once, so a list or kanban view only pays for what it shows.
+    # Card figures: each compute method reads one figure group of one document
+    # type (crm.relationship.customer.document) for all the partners at once,
+    # so a list or kanban view only pays for what it shows.
 
     @api.depends_context("company", "allowed_company_ids", "tz")
     def _compute_crm_sale_figures(self):
-        self._crm_set_figures(self.commercial_partner_id._crm_get_sale_figures(), SALE_FIGURES)
+        self._crm_compute_figures("sale.order", "sales")
 
     @api.depends_context("company", "allowed_company_ids")
     def _compute_crm_delivery_figures(self):
-        self._crm_set_figures(self.commercial_partner_id._crm_get_picking_figures(), DELIVERY_FIGURES)
+        self._crm_compute_figures("stock.picking", "deliveries")
 
     @api.depends_context("company", "allowed_company_ids")
     def _compute_crm_invoice_figures(self):
-        self._crm_set_figures(self.commercial_partner_id._crm_get_invoice_figures(), INVOICE_FIGURES)
+        self._crm_compute_figures("account.move", "invoices")
 
     @api.depends_context("company", "allowed_company_ids")
     def _compute_crm_payment_figures(self):
-        self._crm_set_figures(
-            self.commercial_partner_id._crm_get_payment_figures(), {"crm_last_payment_date": False}
-        )
+        self._crm_compute_figures("account.payment", "payments")
 
     @api.depends_context("company", "allowed_company_ids")
     def _compute_crm_balance(self):
-        self._crm_set_figures(
-            self.commercial_partner_id._crm_get_balance_figures(),
-            {"crm_amount_due": 0.0, "crm_amount_overdue": 0.0},
-        )
+        self._crm_compute_figures("account.move", "balance")
+
+    @api.depends_context("company", "allowed_company_ids")
+    def _compute_crm_call_stats(self):
+        self._crm_compute_figures("crm.relationship.call", "calls")
+
+    @api.depends_context("company", "allowed_company_ids")
+    def _compute_crm_equipment_counts(self):
+        self._crm_compute_figures("crm.relationship.equipment", "equipment")
+
+    @api.depends_context("company", "allowed_company_ids")
+    def _compute_crm_defect_counts(self):
+        self._crm_compute_figures("crm.relationship.defect", "defects")
 
     @api.depends(
         "crm_next_activity_id.date_deadline",
@@ -517,48 +501,6 @@ class ResPartner(models.Model):
             country = partner.country_id or partner.company_id.country_id or self.env.company.country_id
             partner.crm_phone_normalized = self._crm_normalize_phone(partner.phone, country.phone_code)
 
-    @api.depends_context("company", "allowed_company_ids")
-    def _compute_crm_call_stats(self):
-        commercial = self.commercial_partner_id
-        stats = commercial._crm_get_call_stats() if commercial else {}
-        Channel = self.env["crm.relationship.call.channel"]
-        for partner in self:
-            values = stats.get(partner.commercial_partner_id.id, {})
-            shares = values.get("shares", {})
-            partner.crm_call_count = values.get("count", 0)
-            partner.crm_main_channel_id = Channel.browse(max(shares, key=shares.get)) if shares else Channel
-            partner.crm_channel_share = (
-                " · ".join(
-                    f"{Channel.browse(channel_id).name} {round(share * 100)}%"
-                    for channel_id, share in sorted(shares.items(), key=lambda item: -item[1])
-                )
-                or False
-            )
-
-    def _crm_get_call_stats(self):
-        """Return ``{commercial partner id: {"count": calls, "shares": {channel id: share}}}``.
-
-        One grouped query for all customers in ``self`` (commercial partners);
-        shares are computed over the calls of this month and the 11 before.
-        """
-        since = fields.Date.context_today(self).replace(day=1) - relativedelta(months=11)
-        stats = defaultdict(lambda: {"count": 0, "recent": defaultdict(int)})
-        for partner, channel, recent, count in self.env["crm.relationship.call"]._read_group(
-            Domain("partner_id", "in", self.ids),
-            ["partner_id", "channel_id", "date_start:month"],
-            ["__count"],
-        ):
-            values = stats[partner.id]
-            values["count"] += count
-            if recent and fields.Date.to_date(recent) >= since:
-                values["recent"][channel.id] += count
-        result = {}
-        for partner_id, values in stats.items():
-            total = sum(values["recent"].values())
-            shares = {channel_id: count / total for channel_id, count in values["recent"].items()}
-            result[partner_id] = {"count": values["count"], "shares": shares}
-        return result
-
     @api.model
     def _crm_normalize_phone(self, number, phone_code=None):
         """Return ``number`` as international digits without prefix (``390289451120``), or False.
@@ -628,24 +570,6 @@ class ResPartner(models.Model):
         )
         return self.browse([row[0] for row in rows])._filtered_access("read")
 
-    def _compute_crm_equipment_counts(self):
-        Equipment = self.env["crm.relationship.equipment"]
-        domain = Domain("partner_id", "in", self.commercial_partner_id.ids) & Domain(
-            "state", "not in", ["returned", "retired"]
-        )
-        counts = dict(Equipment._read_group(domain, ["partner_id"], ["__count"]))
-        in_warranty = dict(
-            Equipment._read_group(
-                domain & Domain("warranty_end_date", ">=", fields.Date.context_today(self)),
-                ["partner_id"],
-                ["__count"],
-            )
-        )
-        for partner in self:
-            customer = partner.commercial_partner_id
-            partner.crm_equipment_count = counts.get(customer, 0)
-            partner.crm_equipment_warranty_count = in_warranty.get(customer, 0)
-
     @api.depends_context("company", "allowed_company_ids")
     def _compute_crm_profitability(self):
         figures = self.commercial_partner_id._crm_get_profitability_figures()
@@ -687,27 +611,6 @@ class ResPartner(models.Model):
         for partner in self:
             partner.crm_event_count = counts.get(partner.commercial_partner_id, 0)
 
-    @api.depends_context("company", "allowed_company_ids")
-    def _compute_crm_defect_counts(self):
-        """Counted with ``sudo()``: the card and the quotation banner show them
-        to users who cannot open the reports."""
-        Defect = self.env["crm.relationship.defect"].sudo()
-        open_states = Defect._get_open_states()
-        counts = defaultdict(lambda: [0, 0])
-        for customer, state, count in Defect._read_group(
-            Domain("partner_id", "in", self.commercial_partner_id.ids)
-            & Domain("company_id", "in", self.env.companies.ids),
-            ["partner_id", "state"],
-            ["__count"],
-        ):
-            counts[customer.id][0] += count
-            if state in open_states:
-                counts[customer.id][1] += count
-        for partner in self:
-            total, open_count = counts.get(partner.commercial_partner_id.id, (0, 0))
-            partner.crm_defect_count = total
-            partner.crm_defect_open_count = open_count
-
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
@@ -730,172 +633,33 @@ class ResPartner(models.Model):
     # Card figures: one grouped query per document type for all partners
     # ------------------------------------------------------------------
 
-    def _crm_set_figures(self, figures, defaults):
-        """Assign ``figures`` (``{commercial partner id: {field: value}}``, as
-        returned by the ``_crm_get_*_figures`` methods) to the partners, and
-        ``defaults`` to the fields a customer has no figure for.
+    def _crm_compute_figures(self, res_model, group):
+        """Set the card figures of the group ``group`` declared by the document
+        type ``res_model`` (its ``_crm_card_figures`` and
+        ``_crm_get_card_figures``) on the partners, read for their customers.
 
-        To add a figure to the card: a computed field whose compute method
-        calls this with a ``_crm_get_..._figures`` method of your own, reading
-        all the customers in one grouped query. The figures are read-only
-        summaries of documents the user may not be allowed to open (a
-        call-center operator without Sales or Invoicing rights still sees
-        them): read them with ``sudo()``, restricted to the companies active
-        for the user."""
+        To add a figure to the card: declare the group on your document type,
+        add the fields to ``res.partner`` with a compute method calling this.
+        The figures are read-only summaries of documents the user may not be
+        allowed to open (a call-center operator without Sales or Invoicing
+        rights still sees them): they are read with ``sudo()``, restricted to
+        the companies active for the user."""
+        Documents = self.env[res_model]
+        customers = self.commercial_partner_id
+        figures = Documents.sudo()._crm_get_card_figures(customers, group) if customers else {}
+        self._crm_set_figures(figures, Documents._crm_card_figures[group])
+
+    def _crm_set_figures(self, figures, defaults):
+        """Assign ``figures`` (``{commercial partner id: {field: value}}``) to the
+        partners, and ``defaults`` to the fields a customer has no figure for."""
         for partner in self:
             partner.update(dict(defaults, **figures.get(partner.commercial_partner_id.id, {})))
-
-    def _crm_document_domain(self, partner_field="partner_id"):
-        """Domain of the documents of the customers in ``self`` (commercial partners)."""
-        return Domain(f"{partner_field}.commercial_partner_id", "in", self.ids) & Domain(
-            "company_id", "in", self.env.companies.ids
-        )
 
     def _crm_to_card_currency(self, currency, amount):
         company = self.env.company
         if not amount or currency == company.currency_id:
             return amount
         return currency._convert(amount, company.currency_id, company, fields.Date.context_today(self))
-
-    def _crm_get_sale_figures(self):
-        """Offers and orders (counts, amounts, to deliver, to invoice) and the days
-        of the first and last confirmed order, in the user's time zone."""
-        SaleOrder = self.env["sale.order"].sudo()
-        result = defaultdict(lambda: defaultdict(float))
-        today = fields.Date.context_today(self)
-        for (
-            partner,
-            currency,
-            state,
-            invoice_status,
-            delivery_status,
-            count,
-            amount,
-            first,
-            last,
-            validity_days,
-        ) in SaleOrder._read_group(
-            self._crm_document_domain() & Domain("state", "in", ("draft", "sent", "sale")),
-            ["partner_id", "currency_id", "state", "invoice_status", "delivery_status"],
-            ["__count", "amount_total:sum", "date_order:min", "date_order:max", "validity_date:array_agg"],
-        ):
-            values = result[partner.commercial_partner_id.id]
-            prefix = "crm_order" if state == "sale" else "crm_quotation"
-            values[f"{prefix}_count"] += count
-            values[f"{prefix}_amount"] += self._crm_to_card_currency(currency, amount)
-            if state != "sale":
-                expired = sum(1 for day in validity_days if day and day < today)
-                values["crm_quotation_expired_count"] += expired
-                continue
-            if invoice_status == "to invoice":
-                values["crm_order_to_invoice_count"] += count
-            if delivery_status in ("pending", "started", "partial"):
-                values["crm_order_to_deliver_count"] += count
-            # Order dates are UTC: the purchase day is the one of the user's time zone.
-            first = fields.Datetime.context_timestamp(self, first).date()
-            last = fields.Datetime.context_timestamp(self, last).date()
-            values["crm_first_purchase_date"] = min(first, values.get("crm_first_purchase_date") or first)
-            values["crm_last_purchase_date"] = max(last, values.get("crm_last_purchase_date") or last)
-        return result
-
-    def _crm_get_picking_figures(self):
-        Picking = self.env["stock.picking"].sudo()
-        result = defaultdict(lambda: defaultdict(int))
-        base = self._crm_document_domain() & Domain("state", "!=", "cancel")
-        for partner, code, state, count, last_done in Picking._read_group(
-            base
-            & (
-                Domain("picking_type_code", "=", "outgoing")
-                | (Domain("picking_type_code", "=", "incoming") & Domain("return_id", "!=", False))
-            ),
-            ["partner_id", "picking_type_code", "state"],
-            ["__count", "date_done:max"],
-        ):
-            values = result[partner.commercial_partner_id.id]
-            if code == "incoming":
-                values["crm_return_count"] += count
-                continue
-            values["crm_delivery_count"] += count
-            if state != "done":
-                values["crm_delivery_open_count"] += count
-            elif last_done and (
-                not values.get("crm_last_delivery_date") or last_done > values["crm_last_delivery_date"]
-            ):
-                values["crm_last_delivery_date"] = last_done
-        return result
-
-    def _crm_get_invoice_figures(self):
-        """Posted invoices and credit notes: counts, total net of credit notes, and the
-        untaxed amounts (net of credit notes) of this year and last year."""
-        result = defaultdict(lambda: defaultdict(float))
-        today = fields.Date.context_today(self)
-        this_year, last_year = date(today.year, 1, 1), date(today.year - 1, 1, 1)
-        for partner, move_type, year, count, total, untaxed in (
-            self.env["account.move"]
-            .sudo()
-            ._read_group(
-                self._crm_posted_invoice_domain(),
-                ["commercial_partner_id", "move_type", "invoice_date:year"],
-                ["__count", "amount_total_signed:sum", "amount_untaxed_signed:sum"],
-            )
-        ):
-            values = result[partner.id]
-            values["crm_invoice_count" if move_type == "out_invoice" else "crm_refund_count"] += count
-            values["crm_invoiced_amount"] += total
-            if year and year >= this_year:
-                values["crm_invoiced_this_year"] += untaxed
-            elif year and year >= last_year:
-                values["crm_invoiced_last_year"] += untaxed
-        return result
-
-    def _crm_posted_invoice_domain(self):
-        """Posted customer invoices and credit notes of the customers in ``self``
-        (commercial partners), in the companies active for the user."""
-        return (
-            Domain("commercial_partner_id", "in", self.ids)
-            & Domain("company_id", "in", self.env.companies.ids)
-            & Domain("move_type", "in", ("out_invoice", "out_refund"))
-            & Domain("state", "=", "posted")
-        )
-
-    def _crm_get_balance_figures(self):
-        """Return ``{commercial partner id: {"crm_amount_due", "crm_amount_overdue"}}``:
-        what the customer still owes, and the part of it past its due date."""
-        Move = self.env["account.move"].sudo()
-        today = fields.Date.context_today(self)
-        base = self._crm_posted_invoice_domain() & Domain("payment_state", "in", ("not_paid", "partial"))
-        result = defaultdict(lambda: defaultdict(float))
-        for partner, due_date, residual in Move._read_group(
-            base,
-            ["commercial_partner_id", "invoice_date_due:day"],
-            ["amount_residual_signed:sum"],
-        ):
-            values = result[partner.id]
-            values["crm_amount_due"] += residual
-            if due_date and fields.Date.to_date(due_date) < today:
-                values["crm_amount_overdue"] += residual
-        return result
-
-    def _crm_get_payment_figures(self):
-        Payment = self.env["account.payment"].sudo()
-        result = defaultdict(dict)
-        for partner, last in Payment._read_group(
-            self._crm_document_domain()
-            & Domain("partner_type", "=", "customer")
-            & Domain("payment_type", "=", "inbound")
-            & Domain("state", "in", ("in_process", "paid")),
-            ["partner_id"],
-            ["date:max"],
-        ):
-            values = result[partner.commercial_partner_id.id]
-            if not values.get("crm_last_payment_date") or last > values["crm_last_payment_date"]:
-                values["crm_last_payment_date"] = last
-        return result
-
-    @api.model
-    def _crm_contact_entry_types(self):
-        """Timeline entry types that count as a contact with the customer."""
-        return ["call", "message"]
 
     # ------------------------------------------------------------------
     # Stored relationship status: last contact and next planned action
@@ -910,8 +674,25 @@ class ResPartner(models.Model):
 
     @api.model
     def _crm_next_activity_models(self):
-        """Models whose activities count as a next action planned with their customer."""
-        return ["res.partner", "sale.order", "stock.picking", "account.move", "account.payment"]
+        """Models whose activities count as a next action planned with their
+        customer: partners, and the document types declaring it
+        (``_crm_next_action_documents``)."""
+        Documents = self.env["crm.relationship.customer.document"]
+        return ["res.partner"] + [
+            res_model
+            for res_model in Documents._crm_get_timeline_models()
+            if self.env[res_model]._crm_next_action_documents
+        ]
+
+    @api.model
+    def _crm_contact_models(self):
+        """Document types whose documents are contacts with the customer (``_crm_contact_documents``)."""
+        Documents = self.env["crm.relationship.customer.document"]
+        return [
+            res_model
+            for res_model in Documents._crm_get_timeline_models()
+            if self.env[res_model]._crm_contact_documents
+        ]
 
     @api.model
     def _crm_next_activity_query(self, customer_ids=None):
@@ -957,14 +738,14 @@ class ResPartner(models.Model):
     @api.model
     def _crm_last_contact_query(self, customer_ids=None):
         """SQL returning ``(customer id, date)`` of the latest contact entry
-        (see :meth:`_crm_contact_entry_types`) of each customer."""
+        (the documents of :meth:`_crm_contact_models`) of each customer."""
         return SQL(
             """SELECT t.commercial_partner_id, MAX(t.date)
                  FROM %s t
-                WHERE t.entry_type = ANY(%s) AND %s
+                WHERE t.res_model = ANY(%s) AND %s
              GROUP BY t.commercial_partner_id""",
             self.env["crm.relationship.timeline"]._table_sql,
-            self._crm_contact_entry_types(),
+            self._crm_contact_models(),
             SQL("t.commercial_partner_id = ANY(%s)", list(customer_ids))
             if customer_ids is not None
             else SQL("t.commercial_partner_id IS NOT NULL"),
@@ -973,9 +754,7 @@ class ResPartner(models.Model):
     @api.model
     def _crm_flush_relationship_sources(self):
         """Flush what the timeline and the activities read, before raw SQL reads them."""
-        for model_name, field_names in self.env["crm.relationship.timeline"]._depends.items():
-            if model_name in self.env:
-                self.env[model_name].flush_model(field_names)
+        self.env["crm.relationship.timeline"]._flush_sources()
         self.env["mail.activity"].flush_model()
 
     @api.model
@@ -1041,7 +820,7 @@ class ResPartner(models.Model):
     def _crm_touch_last_contact(self, res_model, res_ids):
         """Move the last contact forward for new contact entries ``res_model``/``res_ids``
         (timeline document keys), reading only those entries."""
-        if not res_ids:
+        if not res_ids or res_model not in self._crm_contact_models():
             return
         self._crm_flush_relationship_sources()
         self.env.execute_query(
@@ -1051,14 +830,12 @@ class ResPartner(models.Model):
                      FROM (SELECT t.commercial_partner_id AS customer_id, MAX(t.date) AS date
                              FROM %(timeline)s t
                             WHERE t.res_model = %(model)s AND t.res_id = ANY(%(ids)s)
-                              AND t.entry_type = ANY(%(types)s)
                          GROUP BY t.commercial_partner_id) AS n
                     WHERE p.commercial_partner_id = n.customer_id
                       AND (p.crm_last_contact_date IS NULL OR p.crm_last_contact_date < n.date)""",
                 timeline=self.env["crm.relationship.timeline"]._table_sql,
                 model=res_model,
                 ids=list(res_ids),
-                types=self._crm_contact_entry_types(),
             )
         )
         self.invalidate_model(["crm_last_contact_date"])
@@ -1190,51 +967,34 @@ class ResPartner(models.Model):
             "target": "current",
         }
 
-    def _crm_action_documents(self, xmlid, domain, context=None):
+    def _crm_action_documents(self, xmlid, res_model, domain=Domain.TRUE):
+        """The action ``xmlid`` listing the customer's documents of type
+        ``res_model`` (its ``_crm_get_customer_document_domain``) within ``domain``."""
         self.ensure_one()
+        self._crm_check_access()
+        Documents = self.env[res_model]
         action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
-        action["domain"] = domain
-        action["context"] = dict(context or {}, create=False)
+        action["domain"] = list(
+            Documents._crm_get_customer_document_domain()
+            & Domain(Documents._crm_customer_path, "=", self.commercial_partner_id.id)
+            & domain
+        )
+        action["context"] = {"create": False}
         return action
 
     def action_view_crm_quotations(self):
-        self._crm_check_access()
         return self._crm_action_documents(
-            "sale.action_quotations",
-            [("partner_id", "child_of", self.commercial_partner_id.id), ("state", "in", ("draft", "sent"))],
+            "sale.action_quotations", "sale.order", Domain("state", "in", ("draft", "sent"))
         )
 
     def action_view_crm_orders(self):
-        self._crm_check_access()
-        return self._crm_action_documents(
-            "sale.action_orders",
-            [("partner_id", "child_of", self.commercial_partner_id.id), ("state", "=", "sale")],
-        )
+        return self._crm_action_documents("sale.action_orders", "sale.order", Domain("state", "=", "sale"))
 
     def action_view_crm_deliveries(self):
-        self._crm_check_access()
-        return self._crm_action_documents(
-            "stock.action_picking_tree_all",
-            [
-                ("partner_id", "child_of", self.commercial_partner_id.id),
-                "|",
-                ("picking_type_code", "=", "outgoing"),
-                "&",
-                ("picking_type_code", "=", "incoming"),
-                ("return_id", "!=", False),
-            ],
-        )
+        return self._crm_action_documents("stock.action_picking_tree_all", "stock.picking")
 
     def action_view_crm_invoices(self):
-        self._crm_check_access()
-        return self._crm_action_documents(
-            "account.action_move_out_invoice_type",
-            [
-                ("commercial_partner_id", "=", self.commercial_partner_id.id),
-                ("move_type", "in", ("out_invoice", "out_refund")),
-                ("state", "=", "posted"),
-            ],
-        )
+        return self._crm_action_documents("account.action_move_out_invoice_type", "account.move")
 
     def action_view_crm_timeline(self):
         self.ensure_one()
