@@ -33,6 +33,8 @@ DB_RUN=${CRM_DB:-crm_relationship_demo}
 DB_TEST=${CRM_TEST_DB:-crm_relationship_test}
 DB_TEST_BASE=${DB_TEST}_base
 MODULES=${CRM_MODULES:-crm_relationship,crm_relationship_mrp}
+# Add-ons that exist for the tests only, installed in the test database.
+TEST_ADDONS_DIR=tests_integration/addons
 CONF=$STATE/odoo.conf
 HOST_PY=${PYTHON:-python3}
 VENV=${CRM_VENV:-$ROOT/.venv}
@@ -277,7 +279,7 @@ addons_path() {
             || die "Odoo's addons folder (with sale_stock) was not found beside $odoo_dir: set ODOO_ADDONS."
         paths=$(cd "$odoo_dir/../addons" && pwd)
     fi
-    echo "$paths,$odoo_dir/addons,$ROOT"
+    echo "$paths,$odoo_dir/addons,$ROOT,$ROOT/$TEST_ADDONS_DIR"
 }
 
 write_config() {
@@ -365,15 +367,19 @@ copy_db() {
     fi
 }
 
+test_addons() {
+    (cd "$ROOT/$TEST_ADDONS_DIR" && ls -d */ | tr -d / | paste -sd,)
+}
+
 # Install the add-ons into database $1 (created from template $2 if given, with
 # demo data otherwise) and fail on any warning or error that our add-ons cause
 # in the install log.
 install_db() {
-    local db=$1 template=${2:-} log=$STATE/logs/install-$1.log
+    local db=$1 template=${2:-} modules=${3:-$MODULES} log=$STATE/logs/install-$1.log
     [ -n "$template" ] && copy_db "$template" "$db"
-    say "Installing $MODULES with demo data into database $db (log: .state/logs/install-$db.log)"
-    (cd / && "$PY" -m odoo -c "$CONF" -d "$db" -i "$MODULES" --with-demo --stop-after-init \
-        --log-level=info --logfile="$log") || die "Odoo could not install $MODULES, see $log"
+    say "Installing $modules with demo data into database $db (log: .state/logs/install-$db.log)"
+    (cd / && "$PY" -m odoo -c "$CONF" -d "$db" -i "$modules" --with-demo --stop-after-init \
+        --log-level=info --logfile="$log") || die "Odoo could not install $modules, see $log"
     if grep -E '^[0-9-]+ [0-9:,]+ [0-9]+ (WARNING|ERROR|CRITICAL) ' "$log" \
             | grep -E 'crm_relationship|crm\.relationship'; then
         die "The install log shows warnings or errors from our add-ons (above, full log in $log)."
@@ -437,7 +443,9 @@ cmd_test() {
     cmd_lint
     cmd_wheels
     build_base_db "$DB_TEST_BASE"
-    install_db "$DB_TEST" "$DB_TEST_BASE"
+    # The test add-ons (a made-up document type declared through the
+    # registry, as a vertical would) are installed beside ours.
+    install_db "$DB_TEST" "$DB_TEST_BASE" "$MODULES,$(test_addons)"
     # Odoo's own test suites, run below as peers, expect the superuser to work
     # in Odoo's main company (its warehouse0 and operation types).
     odoo_cli shell -d "$DB_TEST" --no-http --log-level=warn >/dev/null <<'PYEOF' \
@@ -448,7 +456,7 @@ PYEOF
     say "Running the tests with pytest-odoo"
     local junit=$STATE/pytest-junit.xml addons
     rm -f "$junit"
-    addons=$(cd "$ROOT" && ls -d crm_relationship*/tests | tr '\n' ' ')
+    addons=$(cd "$ROOT" && ls -d crm_relationship*/tests "$TEST_ADDONS_DIR"/*/tests | tr '\n' ' ')
     # Odoo's own tests of the apps we extend run as a peer suite in the same
     # database: our add-ons must not break them.
     local odoo_addons peers
@@ -461,7 +469,7 @@ PYEOF
     # shellcheck disable=SC2086
     (cd "$ROOT" && CRM_ODOO_CONF="$CONF" CRM_TEST_BASE_DB="$DB_TEST_BASE" CRM_MODULES="$MODULES" \
         "$PY" -m pytest -p no:cacheprovider --odoo-database="$DB_TEST" --odoo-config="$CONF" \
-        --odoo-http --odoo-log-level=warn --junitxml="$junit" -rfEs $addons tests_integration $peers "$@") || rc=$?
+        --odoo-http --odoo-log-level=warn --junitxml="$junit" -rfEs $addons tests_integration/test_*.py $peers "$@") || rc=$?
     [ $rc = 5 ] && die "pytest collected no test."
     [ $rc = 0 ] || die "tests failed (pytest exit code $rc)."
     local skipped

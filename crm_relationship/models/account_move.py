@@ -53,7 +53,8 @@ class AccountMove(models.Model):
 
     @api.model
     def _crm_get_timeline_entry_types(self):
-        return [("invoice", self.env._("Invoice")), ("refund", self.env._("Credit Note"))]
+        invoice, refund = self.env._("Invoice"), self.env._("Credit Note")
+        return [("invoice", invoice), ("refund", refund)]
 
     @api.model
     def _crm_get_timeline_depends(self):
@@ -76,31 +77,22 @@ class AccountMove(models.Model):
         }
 
     @api.model
-    def _crm_get_timeline_branch(self):
-        return self.env["crm.relationship.timeline"]._branch(
-            self._crm_timeline_code,
-            SQL(
-                """FROM account_move am
-                   JOIN res_company rc ON rc.id = am.company_id
-                  WHERE %s""",
-                self._crm_customer_document_sql("am"),
-            ),
-            date="COALESCE(am.invoice_date, am.date)::timestamp",
-            entry_type="CASE WHEN am.move_type = 'out_invoice' THEN 'invoice' ELSE 'refund' END",
-            department="'administration'",
-            name="am.name",
-            res_model="'account.move'",
-            res_id="am.id",
-            partner_id="am.partner_id",
-            commercial_partner_id="am.commercial_partner_id",
-            company_id="am.company_id",
-            user_id="am.invoice_user_id",
-            amount="am.amount_total_signed",
-            currency_id="rc.currency_id",
-            state="am.payment_state",
-            is_alert="""am.payment_state IN ('not_paid', 'partial')
-                        AND am.move_type = 'out_invoice' AND am.invoice_date_due < CURRENT_DATE""",
-        )
+    def _crm_get_timeline_joins(self):
+        return SQL("JOIN res_company rc ON rc.id = doc.company_id")
+
+    @api.model
+    def _crm_get_timeline_columns(self):
+        return {
+            "date": "COALESCE(doc.invoice_date, doc.date)::timestamp",
+            "entry_type": "CASE WHEN doc.move_type = 'out_invoice' THEN 'invoice' ELSE 'refund' END",
+            "department": "'administration'",
+            "commercial_partner_id": "doc.commercial_partner_id",
+            "user_id": "doc.invoice_user_id",
+            "amount": "doc.amount_total_signed",
+            "currency_id": "rc.currency_id",
+            "is_alert": """doc.payment_state IN ('not_paid', 'partial')
+                           AND doc.move_type = 'out_invoice' AND doc.invoice_date_due < CURRENT_DATE""",
+        }
 
     @api.model
     def _crm_get_timeline_product_sql(self, product_ids):

@@ -51,29 +51,21 @@ class AccountPayment(models.Model):
         }
 
     @api.model
-    def _crm_get_timeline_branch(self):
-        return self.env["crm.relationship.timeline"]._branch(
-            self._crm_timeline_code,
-            SQL(
-                """FROM account_payment ap
-                   JOIN res_partner rp ON rp.id = ap.partner_id
-                   JOIN res_company rc ON rc.id = ap.company_id
-                  WHERE %s""",
-                self._crm_customer_document_sql("ap"),
-            ),
-            date="ap.date::timestamp",
-            entry_type="'payment'",
-            department="'administration'",
-            name="ap.name",
-            res_model="'account.payment'",
-            res_id="ap.id",
-            partner_id="ap.partner_id",
-            commercial_partner_id="rp.commercial_partner_id",
-            company_id="ap.company_id",
-            amount="ap.amount_company_currency_signed",
-            currency_id="rc.currency_id",
-            state="ap.state",
+    def _crm_get_timeline_joins(self):
+        return SQL(
+            """JOIN res_partner rp ON rp.id = doc.partner_id
+               JOIN res_company rc ON rc.id = doc.company_id"""
         )
+
+    @api.model
+    def _crm_get_timeline_columns(self):
+        return {
+            "date": "doc.date::timestamp",
+            "entry_type": "'payment'",
+            "department": "'administration'",
+            "amount": "doc.amount_company_currency_signed",
+            "currency_id": "rc.currency_id",
+        }
 
     @api.model
     def _crm_get_card_figures(self, customers, group):

@@ -6,7 +6,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
-from odoo.tools import frozendict
+from odoo.tools import SQL, frozendict
 
 from .crm_relationship_tools import (
     check_company_hiding_names,
@@ -428,22 +428,20 @@ class CrmRelationshipCall(models.Model):
         }
 
     @api.model
-    def _crm_get_timeline_branch(self):
-        return self.env["crm.relationship.timeline"]._branch(
-            self._crm_timeline_code,
-            "FROM crm_relationship_call call",
-            date="call.date_start",
-            entry_type="'call'",
-            department="call.department",
-            name="call.subject",
-            res_model="'crm.relationship.call'",
-            res_id="call.id",
-            partner_id="COALESCE(call.contact_id, call.partner_id)",
-            commercial_partner_id="call.partner_id",
-            company_id="call.company_id",
-            user_id="call.user_id",
-            state="call.state",
-        )
+    def _crm_get_timeline_joins(self):
+        return SQL()
+
+    @api.model
+    def _crm_get_timeline_columns(self):
+        return {
+            "date": "doc.date_start",
+            "entry_type": "'call'",
+            "department": "doc.department",
+            "name": "doc.subject",
+            "partner_id": "COALESCE(doc.contact_id, doc.partner_id)",
+            "commercial_partner_id": "doc.partner_id",
+            "user_id": "doc.user_id",
+        }
 
     @api.model
     def _crm_get_timeline_summaries(self, ids):

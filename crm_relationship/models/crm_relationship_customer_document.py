@@ -101,10 +101,42 @@ class CrmRelationshipCustomerDocument(models.AbstractModel):
 
     @api.model
     def _crm_get_timeline_branch(self):
-        """The ``SELECT`` of this document type on the timeline, built with
-        ``crm.relationship.timeline._branch()`` and filtered by
-        :meth:`_crm_customer_document_sql`."""
-        raise NotImplementedError(f"{self._name} declares a timeline code but no timeline branch")
+        """The ``SELECT`` of this document type on the timeline: the customer
+        documents (:meth:`_crm_customer_document_sql`) of the model's table,
+        aliased ``doc``, joined by :meth:`_crm_get_timeline_joins`, with the
+        columns of :meth:`_crm_get_timeline_columns` over these defaults."""
+        columns = {
+            "res_model": SQL("%s", self._name),
+            "res_id": "doc.id",
+            "name": "doc.name",
+            "partner_id": "doc.partner_id",
+            "commercial_partner_id": "rp.commercial_partner_id",
+            "company_id": "doc.company_id",
+            "state": f"doc.{self._crm_timeline_state_field}",
+        }
+        columns.update(self._crm_get_timeline_columns())
+        return self.env["crm.relationship.timeline"]._branch(
+            self._crm_timeline_code,
+            SQL(
+                "FROM %s doc %s WHERE %s",
+                SQL.identifier(self._table),
+                self._crm_get_timeline_joins(),
+                self._crm_customer_document_sql("doc"),
+            ),
+            **columns,
+        )
+
+    @api.model
+    def _crm_get_timeline_joins(self):
+        """``JOIN`` clauses of the timeline branch; ``rp`` is the document's partner by default."""
+        return SQL("JOIN res_partner rp ON rp.id = doc.partner_id")
+
+    @api.model
+    def _crm_get_timeline_columns(self):
+        """SQL expressions of the timeline columns (see ``TIMELINE_COLUMNS`` of
+        ``crm.relationship.timeline``) on the document ``doc``: at least
+        ``date``, ``entry_type`` and ``department``."""
+        raise NotImplementedError(f"{self._name} declares a timeline code but no timeline columns")
 
     @api.model
     def _crm_get_timeline_depends(self):

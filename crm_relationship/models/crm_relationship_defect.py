@@ -1228,23 +1228,20 @@ class CrmRelationshipDefect(models.Model):
         }
 
     @api.model
-    def _crm_get_timeline_branch(self):
-        return self.env["crm.relationship.timeline"]._branch(
-            self._crm_timeline_code,
-            "FROM crm_relationship_defect defect",
-            date="defect.date_reported",
-            entry_type="'defect'",
-            department="'production'",
-            name="defect.name",
-            res_model="'crm.relationship.defect'",
-            res_id="defect.id",
-            partner_id="COALESCE(defect.contact_id, defect.partner_id)",
-            commercial_partner_id="defect.partner_id",
-            company_id="defect.company_id",
-            user_id="COALESCE(defect.user_production_id, defect.user_call_center_id)",
-            state="defect.state",
-            is_alert=SQL("defect.state IN %s", tuple(self._get_open_states())),
-        )
+    def _crm_get_timeline_joins(self):
+        return SQL()
+
+    @api.model
+    def _crm_get_timeline_columns(self):
+        return {
+            "date": "doc.date_reported",
+            "entry_type": "'defect'",
+            "department": "'production'",
+            "partner_id": "COALESCE(doc.contact_id, doc.partner_id)",
+            "commercial_partner_id": "doc.partner_id",
+            "user_id": "COALESCE(doc.user_production_id, doc.user_call_center_id)",
+            "is_alert": SQL("doc.state IN %s", tuple(self._get_open_states())),
+        }
 
     @api.model
     def _crm_get_timeline_product_sql(self, product_ids):

@@ -715,22 +715,19 @@ class CrmRelationshipEquipment(models.Model):
         }
 
     @api.model
-    def _crm_get_timeline_branch(self):
-        return self.env["crm.relationship.timeline"]._branch(
-            self._crm_timeline_code,
-            "FROM crm_relationship_equipment eq",
-            date="COALESCE(eq.delivery_date::timestamp, eq.create_date)",
-            entry_type="'equipment'",
-            department="'logistics'",
-            name="eq.name",
-            res_model="'crm.relationship.equipment'",
-            res_id="eq.id",
-            partner_id="eq.site_id",
-            commercial_partner_id="eq.partner_id",
-            company_id="eq.company_id",
-            state="eq.state",
-            is_alert="eq.state = 'under_repair'",
-        )
+    def _crm_get_timeline_joins(self):
+        return SQL()
+
+    @api.model
+    def _crm_get_timeline_columns(self):
+        return {
+            "date": "COALESCE(doc.delivery_date::timestamp, doc.create_date)",
+            "entry_type": "'equipment'",
+            "department": "'logistics'",
+            "partner_id": "doc.site_id",
+            "commercial_partner_id": "doc.partner_id",
+            "is_alert": "doc.state = 'under_repair'",
+        }
 
     @api.model
     def _crm_get_timeline_product_sql(self, product_ids):

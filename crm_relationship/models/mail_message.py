@@ -43,28 +43,23 @@ class MailMessage(models.Model):
         return {"mail.message": ["date", "subject", "model", "res_id", "author_id", "message_type"]}
 
     @api.model
-    def _crm_get_timeline_branch(self):
-        return self.env["crm.relationship.timeline"]._branch(
-            self._crm_timeline_code,
-            SQL(
-                """FROM mail_message mm
-                   JOIN res_partner rp ON rp.id = mm.res_id
-              LEFT JOIN res_users ru ON ru.partner_id = mm.author_id
-                  WHERE %s""",
-                self._crm_customer_document_sql("mm"),
-            ),
-            date="mm.date",
-            entry_type="'message'",
-            department="'other'",
-            name="COALESCE(NULLIF(mm.subject, ''), rp.name)",
-            res_model="'mail.message'",
-            res_id="mm.id",
-            partner_id="rp.id",
-            commercial_partner_id="rp.commercial_partner_id",
-            company_id="rp.company_id",
-            user_id="ru.id",
-            state="mm.message_type",
+    def _crm_get_timeline_joins(self):
+        return SQL(
+            """JOIN res_partner rp ON rp.id = doc.res_id
+          LEFT JOIN res_users ru ON ru.partner_id = doc.author_id"""
         )
+
+    @api.model
+    def _crm_get_timeline_columns(self):
+        return {
+            "date": "doc.date",
+            "entry_type": "'message'",
+            "department": "'other'",
+            "name": "COALESCE(NULLIF(doc.subject, ''), rp.name)",
+            "partner_id": "rp.id",
+            "company_id": "rp.company_id",
+            "user_id": "ru.id",
+        }
 
     @api.model
     def _crm_get_timeline_summaries(self, ids):

@@ -41,7 +41,8 @@ class SaleOrder(models.Model):
 
     @api.model
     def _crm_get_timeline_entry_types(self):
-        return [("quotation", self.env._("Offer")), ("order", self.env._("Sale Order"))]
+        quotation, order = self.env._("Offer"), self.env._("Sale Order")
+        return [("quotation", quotation), ("order", order)]
 
     @api.model
     def _crm_get_timeline_depends(self):
@@ -60,30 +61,16 @@ class SaleOrder(models.Model):
         }
 
     @api.model
-    def _crm_get_timeline_branch(self):
-        return self.env["crm.relationship.timeline"]._branch(
-            self._crm_timeline_code,
-            SQL(
-                """FROM sale_order so
-                   JOIN res_partner rp ON rp.id = so.partner_id
-                  WHERE %s""",
-                self._crm_customer_document_sql("so"),
-            ),
-            date="so.date_order",
-            entry_type="CASE WHEN so.state = 'sale' THEN 'order' ELSE 'quotation' END",
-            department="'sales'",
-            name="so.name",
-            res_model="'sale.order'",
-            res_id="so.id",
-            partner_id="so.partner_id",
-            commercial_partner_id="rp.commercial_partner_id",
-            company_id="so.company_id",
-            user_id="so.user_id",
-            amount="so.amount_total",
-            currency_id="so.currency_id",
-            state="so.state",
-            is_alert="so.state IN ('draft', 'sent') AND so.validity_date < CURRENT_DATE",
-        )
+    def _crm_get_timeline_columns(self):
+        return {
+            "date": "doc.date_order",
+            "entry_type": "CASE WHEN doc.state = 'sale' THEN 'order' ELSE 'quotation' END",
+            "department": "'sales'",
+            "user_id": "doc.user_id",
+            "amount": "doc.amount_total",
+            "currency_id": "doc.currency_id",
+            "is_alert": "doc.state IN ('draft', 'sent') AND doc.validity_date < CURRENT_DATE",
+        }
 
     @api.model
     def _crm_get_timeline_product_sql(self, product_ids):

@@ -46,7 +46,8 @@ class StockPicking(models.Model):
 
     @api.model
     def _crm_get_timeline_entry_types(self):
-        return [("delivery", self.env._("Delivery")), ("return", self.env._("Return"))]
+        delivery, returned = self.env._("Delivery"), self.env._("Return")
+        return [("delivery", delivery), ("return", returned)]
 
     @api.model
     def _crm_get_timeline_depends(self):
@@ -66,29 +67,21 @@ class StockPicking(models.Model):
         }
 
     @api.model
-    def _crm_get_timeline_branch(self):
-        return self.env["crm.relationship.timeline"]._branch(
-            self._crm_timeline_code,
-            SQL(
-                """FROM stock_picking sp
-                   JOIN stock_picking_type spt ON spt.id = sp.picking_type_id
-                   JOIN res_partner rp ON rp.id = sp.partner_id
-                  WHERE %s""",
-                self._crm_customer_document_sql("sp"),
-            ),
-            date="COALESCE(sp.date_done, sp.scheduled_date)",
-            entry_type="CASE WHEN spt.code = 'outgoing' THEN 'delivery' ELSE 'return' END",
-            department="'logistics'",
-            name="sp.name",
-            res_model="'stock.picking'",
-            res_id="sp.id",
-            partner_id="sp.partner_id",
-            commercial_partner_id="rp.commercial_partner_id",
-            company_id="sp.company_id",
-            user_id="sp.user_id",
-            state="sp.state",
-            is_alert="spt.code = 'incoming'",
+    def _crm_get_timeline_joins(self):
+        return SQL(
+            """JOIN stock_picking_type spt ON spt.id = doc.picking_type_id
+               JOIN res_partner rp ON rp.id = doc.partner_id"""
         )
+
+    @api.model
+    def _crm_get_timeline_columns(self):
+        return {
+            "date": "COALESCE(doc.date_done, doc.scheduled_date)",
+            "entry_type": "CASE WHEN spt.code = 'outgoing' THEN 'delivery' ELSE 'return' END",
+            "department": "'logistics'",
+            "user_id": "doc.user_id",
+            "is_alert": "spt.code = 'incoming'",
+        }
 
     @api.model
     def _crm_get_timeline_product_sql(self, product_ids):

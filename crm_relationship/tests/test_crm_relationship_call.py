@@ -349,8 +349,15 @@ class TestCrmRelationshipCall(CrmRelationshipCase):
         self.assertEqual(self.customer.crm_main_channel_id, self.phone)
         self.assertEqual(self.customer.crm_channel_share, "Phone 75% · E-mail 25%")
         self.assertEqual(self.contact.crm_channel_share, self.customer.crm_channel_share)
-        stats = self.customer._crm_get_call_stats()[self.customer.id]
-        self.assertEqual(stats["shares"], {self.phone.id: 0.75, self.email.id: 0.25})
+        figures = self.env["crm.relationship.call"]._crm_get_card_figures(self.customer, "calls")
+        self.assertEqual(
+            figures[self.customer.id],
+            {
+                "crm_call_count": 5,
+                "crm_main_channel_id": self.phone,
+                "crm_channel_share": "Phone 75% · E-mail 25%",
+            },
+        )
         self.assertFalse(self.other_customer.crm_channel_share)
         self.customer.crm_preferred_channel_id = self.email
         self.assertEqual(self.customer.crm_preferred_channel_id, self.email)
@@ -370,7 +377,8 @@ class TestCrmRelationshipCall(CrmRelationshipCase):
             return self.env.cr.sql_log_count - before
 
         self.env.flush_all()
-        self.assertEqual(count_queries(customers[:1]), count_queries(customers))
+        count_queries(customers)  # the environments' companies, read once per transaction
+        self.assertEqual(count_queries(customers[-1:]), count_queries(customers))
 
     def test_channel_mix_per_segment(self):
         tag = self.env["res.partner.category"].create({"name": "Installatori"})

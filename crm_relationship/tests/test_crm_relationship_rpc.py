@@ -31,6 +31,12 @@ def addon_public_methods(env):
         model = env[model_name]
         if model._abstract:
             continue  # no records to call them on: probed on the models that inherit them
+        if not any(
+            cls.__module__.startswith("odoo.addons.crm_relationship")
+            and getattr(cls, "_name", None) == model_name
+            for cls in type(model).mro()
+        ):
+            continue  # a model of another add-on inheriting our abstract models: that add-on's to probe
         for cls in type(model).mro():
             if not cls.__module__.startswith("odoo.addons.crm_relationship"):
                 continue
@@ -83,6 +89,20 @@ class TestCrmRelationshipRpc(CrmRelationshipTwoCompaniesCase):
                 "company_id": cls.company_b.id,
             }
         )
+        cls.payment_b = (
+            cls.env["account.payment"]
+            .with_company(cls.company_b)
+            .create(
+                {
+                    "partner_id": cls.customer_b.id,
+                    "payment_type": "inbound",
+                    "partner_type": "customer",
+                    "amount": 90.0,
+                    "company_id": cls.company_b.id,
+                }
+            )
+        )
+        cls.payment_b.action_post()
         cls.activity_b = cls.order_b.activity_schedule(
             "mail.mail_activity_data_todo", summary="Richiamare il cliente Beta", user_id=cls.env.uid
         )
@@ -184,6 +204,7 @@ class TestCrmRelationshipRpc(CrmRelationshipTwoCompaniesCase):
             "sale.order": self.order_b,
             "account.move": self.invoice_b,
             "stock.picking": self.picking_b,
+            "account.payment": self.payment_b,
             "stock.lot": self.lot_b,
             "crm.relationship.rfm.segment": self.segment,
             "mail.activity": self.activity_b,
@@ -218,7 +239,8 @@ class TestCrmRelationshipRpc(CrmRelationshipTwoCompaniesCase):
             for model in counted
             if model in self.env
         }
-        records = [self.customer_b, self.order_b, self.invoice_b, self.picking_b, self.lot_b, self.segment]
+        records = [self.customer_b, self.order_b, self.invoice_b, self.picking_b, self.payment_b, self.lot_b]
+        records += [self.segment]
         records += [self.activity_b, self.message_b]
         records += [recs for recs in self.records_b.values() if recs._auto]
         for recs in records:

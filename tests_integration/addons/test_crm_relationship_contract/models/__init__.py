@@ -1,0 +1,2 @@
+from . import test_crm_relationship_contract
+from . import res_partner
