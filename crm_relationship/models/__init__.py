@@ -1,4 +1,5 @@
 from . import crm_relationship_customer_document
+from . import crm_relationship_customer_status
 from . import res_partner
 from . import sale_order
 from . import crm_relationship_call_channel
