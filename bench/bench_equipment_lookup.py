@@ -240,7 +240,7 @@ def bench_delivery(env, units):
         subset = subset.browse(subset.ids)
         count_before = cr.sql_log_count
         start = time.perf_counter()
-        equipment = Equipment._register_from_move_lines(subset)
+        equipment = subset._crm_register_equipment()
         env.flush_all()
         print(
             f"registration alone, {len(subset):>4} units: {time.perf_counter() - start:.2f} s, "

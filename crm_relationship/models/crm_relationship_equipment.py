@@ -6,7 +6,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 from odoo.fields import Domain
-from odoo.tools import SQL, float_round, frozendict
+from odoo.tools import SQL, frozendict
 
 from .crm_relationship_tools import check_company_hiding_names, readable_name
 
@@ -17,9 +17,11 @@ class CrmRelationshipEquipment(models.Model):
     """A unit of equipment installed at a customer (the installed base).
 
     Equipment is registered automatically when a delivery of a product flagged
-    "register as customer equipment" is validated (see
-    :meth:`_register_from_move_lines`), by the "Register past deliveries"
-    wizard, or by hand for units sold before the module was installed.
+    "register as customer equipment" is validated (the move lines apply
+    themselves to the registry: ``stock.move.line._crm_register_equipment()``,
+    with the values of :meth:`_prepare_equipment_values`), by the "Register
+    past deliveries" wizard, or by hand for units sold before the module was
+    installed.
     """
 
     _name = "crm.relationship.equipment"
@@ -418,21 +420,6 @@ class CrmRelationshipEquipment(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _get_customer_move_line_domain(self):
-        """Done move lines that deliver flagged products to customers or bring them back."""
-        return (
-            Domain("state", "=", "done")
-            & (
-                Domain("product_id.crm_register_equipment", "=", True)
-                | Domain("product_id.categ_id.crm_register_equipment", "=", True)
-            )
-            & (
-                Domain("location_dest_id.usage", "=", "customer")
-                | Domain("location_id.usage", "=", "customer")
-            )
-        )
-
-    @api.model
     def _prepare_equipment_values(self, move_line, lot=None):
         """Values of the equipment registered for one unit delivered by ``move_line``.
 
@@ -463,180 +450,6 @@ class CrmRelationshipEquipment(models.Model):
             "category_id": product_tmpl._get_crm_equipment_category().id,
             "state": "in_service",
         }
-
-    @api.model
-    def _unit_count(self, move_line):
-        quantity = move_line.product_uom_id._compute_quantity(move_line.quantity, move_line.product_id.uom_id)
-        return int(float_round(quantity, precision_digits=0))
-
-    @api.model
-    def _filter_customer_move_lines(self, move_lines):
-        """Split done move lines of flagged products into deliveries and returns, oldest first."""
-        move_lines = move_lines.filtered(
-            lambda ml: (
-                ml.state == "done" and ml.product_id and ml.product_id.product_tmpl_id._is_crm_equipment()
-            )
-        ).sorted(lambda ml: (ml.date, ml.id))
-        deliveries = move_lines.filtered(
-            lambda ml: ml.location_dest_id.usage == "customer" and ml.location_id.usage != "customer"
-        )
-        returns = move_lines.filtered(
-            lambda ml: ml.location_id.usage == "customer" and ml.location_dest_id.usage != "customer"
-        )
-        return deliveries, returns
-
-    @api.model
-    def _get_registration_plan(self, move_lines):
-        """Compute what applying ``move_lines`` to the registry would do, without doing it.
-
-        Returns ``(vals_list, updates, returned)``: values of the equipment to
-        create, ``{equipment: values}`` for serial numbers delivered again, and
-        ``{equipment: return move line}`` for units brought back. A move line
-        already applied is never applied twice, so its plan is empty.
-        """
-        deliveries, returns = self._filter_customer_move_lines(move_lines)
-        is_serial = self._is_serial_move_line
-        serial_lines = (deliveries | returns).filtered(is_serial).sorted(lambda ml: (ml.date, ml.id))
-        last_event = {ml.lot_id: ml for ml in serial_lines}
-        last_delivery = {ml.lot_id: ml for ml in serial_lines if ml in deliveries}
-        untracked_returns = returns - serial_lines
-        origin_moves = untracked_returns.move_id.origin_returned_move_id
-        domain = Domain("lot_id", "in", serial_lines.lot_id.ids) | Domain(
-            "move_line_id", "in", (deliveries - serial_lines).ids
-        )
-        if origin_moves:
-            domain |= Domain("move_line_id.move_id", "in", origin_moves.ids)
-        if untracked_returns:
-            domain |= Domain("return_move_line_id", "in", untracked_returns.ids)
-        existing = self.search(domain)
-        by_lot = {e.lot_id: e for e in existing if e.lot_id and e.product_tracking == "serial"}
-        by_move_line = existing.grouped("move_line_id")
-
-        vals_list, updates, returned = [], {}, {}
-        planned_by_lot, planned_by_move = {}, defaultdict(list)
-        for ml in deliveries:
-            if is_serial(ml):
-                if last_delivery[ml.lot_id] != ml:
-                    continue
-                equipment = by_lot.get(ml.lot_id)
-                # A unit already following a later delivery of its lot (in the
-                # order lines are applied: date, then id) is left as it is.
-                current = equipment.move_line_id if equipment else None
-                if current and (current == ml or (current.date, current.id) > (ml.date, ml.id)):
-                    continue
-                values = self._prepare_equipment_values(ml, lot=ml.lot_id)
-                planned_by_lot[ml.lot_id] = values
-                if equipment:
-                    updates[equipment] = values
-                else:
-                    vals_list.append(values)
-            else:
-                missing = self._unit_count(ml) - len(by_move_line.get(ml, ()))
-                if missing <= 0:
-                    continue
-                values = self._prepare_equipment_values(ml, lot=ml.lot_id)
-                for _unit in range(missing):
-                    unit_values = dict(values)
-                    vals_list.append(unit_values)
-                    planned_by_move[ml.move_id].append(unit_values)
-
-        return_values = {"state": "returned"}
-        already_returned = existing.filtered(lambda e: e.state == "returned").grouped("return_move_line_id")
-        for ml in returns:
-            line_return_values = dict(
-                return_values, return_picking_id=ml.picking_id.id, return_move_line_id=ml.id
-            )
-            if is_serial(ml):
-                if last_event[ml.lot_id] != ml:
-                    continue
-                if ml.lot_id in planned_by_lot:
-                    planned_by_lot[ml.lot_id].update(line_return_values)
-                    continue
-                equipment = by_lot.get(ml.lot_id)
-                if (
-                    equipment
-                    and equipment.state != "returned"
-                    and (not equipment.move_line_id or equipment.move_line_id.date <= ml.date)
-                ):
-                    returned[equipment] = ml
-                continue
-            origin = ml.move_id.origin_returned_move_id
-            if not origin:
-                continue
-            missing = self._unit_count(ml) - len(already_returned.get(ml, ()))
-            candidates = existing.filtered(
-                lambda e, o=origin: (
-                    e.move_line_id.move_id == o and e.state != "returned" and e not in returned
-                )
-            )
-            for equipment in candidates[: max(missing, 0)]:
-                returned[equipment] = ml
-                missing -= 1
-            for unit_values in planned_by_move.get(origin, []):
-                if missing <= 0:
-                    break
-                if unit_values.get("state") != "returned":
-                    unit_values.update(line_return_values)
-                    missing -= 1
-        return vals_list, updates, returned
-
-    @api.model
-    def _is_serial_move_line(self, move_line):
-        return bool(move_line.lot_id) and move_line.product_id.tracking == "serial"
-
-    @api.model
-    def _register_from_move_lines(self, move_lines):
-        """Apply done move lines to the registry: deliveries to customers create
-        equipment (one per serial number, or per unit), returns mark it returned.
-
-        Safe to call again on the same move lines: nothing is registered twice.
-        The units are created without follower, creation message or
-        notification (a delivery may register thousands). Returns the
-        equipment created or updated.
-        """
-        vals_list, updates, returned = self._get_registration_plan(move_lines)
-        equipment = self.with_context(tracking_disable=True).create(vals_list) if vals_list else self.browse()
-        for unit, values in updates.items():
-            unit.write(values)
-            equipment |= unit
-        by_return_line = defaultdict(lambda: self.browse())
-        for unit, move_line in returned.items():
-            by_return_line[move_line] |= unit
-        for move_line, units in by_return_line.items():
-            units.write(
-                {
-                    "state": "returned",
-                    "return_picking_id": move_line.picking_id.id,
-                    "return_move_line_id": move_line.id,
-                }
-            )
-            equipment |= units
-        return equipment
-
-    @api.model
-    def _get_unregistered_move_lines(self, company=None, date_from=None, after=None, limit=None):
-        """Past customer move lines of flagged products, for the "Register past deliveries" wizard.
-
-        In the order they are applied (date, then id); ``after`` (a move line)
-        and ``limit`` give the next batch of a registration in batches.
-        """
-        return self.env["stock.move.line"].search(
-            self._get_unregistered_move_line_domain(company, date_from, after), order="date, id", limit=limit
-        )
-
-    @api.model
-    def _get_unregistered_move_line_domain(self, company=None, date_from=None, after=None):
-        """Domain of :meth:`_get_unregistered_move_lines`; override to narrow the past deliveries."""
-        domain = self._get_customer_move_line_domain()
-        if company:
-            domain &= Domain("company_id", "=", company.id)
-        if date_from:
-            domain &= Domain("date", ">=", date_from)
-        if after:
-            domain &= Domain("date", ">", after.date) | (
-                Domain("date", "=", after.date) & Domain("id", ">", after.id)
-            )
-        return domain
 
     def action_crm_log_call(self):
         """Open a new call about this unit, pre-filled with its customer."""

@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.fields import Domain
 
 
 class ProductTemplate(models.Model):
@@ -24,10 +25,13 @@ class ProductTemplate(models.Model):
         groups="base.group_user",
     )
 
-    def _is_crm_equipment(self):
-        """Whether deliveries of this product are registered as customer equipment."""
-        self.ensure_one()
-        return self.crm_register_equipment or self.categ_id.crm_register_equipment
+    @api.model
+    def _get_crm_equipment_domain(self):
+        """Products whose deliveries are registered as customer equipment: flagged
+        themselves or by their category. Override to register other products."""
+        return Domain("crm_register_equipment", "=", True) | Domain(
+            "categ_id.crm_register_equipment", "=", True
+        )
 
     def _get_crm_warranty_months(self):
         """Warranty duration of this product: its own, else its category's."""

@@ -143,7 +143,7 @@ class StockPicking(models.Model):
         the registry, hence ``sudo()`` on the registration only.
         """
         res = super()._action_done()
-        self.env["crm.relationship.equipment"].sudo()._register_from_move_lines(self.move_line_ids)
+        self.move_line_ids.sudo()._crm_register_equipment()
         return res
 
     def _prepare_crm_call_values(self):

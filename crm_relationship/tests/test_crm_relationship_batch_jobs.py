@@ -34,7 +34,7 @@ class TestCrmRelationshipRegisterJob(CronJobMixin, EquipmentCase):
             cls._validate(cls._create_order([(cls.thermostat, 1)]).picking_ids)
         cls.boiler.crm_register_equipment = True
         cls.accessories.crm_register_equipment = True
-        cls.move_lines = cls.Equipment._get_unregistered_move_lines(company=cls.company)
+        cls.move_lines = cls.env["stock.move.line"]._crm_get_equipment_lines_to_apply(company=cls.company)
         cls.env["ir.config_parameter"].set_param("crm_relationship.equipment_register_batch_size", "4")
 
     def _registry(self):
@@ -47,7 +47,7 @@ class TestCrmRelationshipRegisterJob(CronJobMixin, EquipmentCase):
 
     def _single_run(self):
         savepoint = self.env.cr.savepoint()
-        self.Equipment._register_from_move_lines(self.move_lines)
+        self.move_lines._crm_register_equipment()
         registry = self._registry()
         savepoint.close(rollback=True)
         self.env.invalidate_all()

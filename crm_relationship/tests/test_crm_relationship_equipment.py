@@ -191,7 +191,7 @@ class TestCrmRelationshipEquipment(EquipmentCase):
         self.assertEqual(len(equipment.move_line_id), 1)
         self.assertEqual(equipment[0].warranty_end_date, equipment[0].delivery_date + relativedelta(months=6))
         # applying the same move lines again registers nothing
-        self.Equipment._register_from_move_lines(order.picking_ids.move_line_ids)
+        order.picking_ids.move_line_ids._crm_register_equipment()
         self.assertEqual(len(self._equipment()), 3)
 
     def test_partial_delivery_and_backorder(self):
@@ -218,8 +218,45 @@ class TestCrmRelationshipEquipment(EquipmentCase):
         picking = order.picking_ids.filtered(lambda p: p.state != "cancel")
         self._validate(picking, lots=self.lots[:1])
         picking.with_context(skip_sms=True).button_validate()  # validating a done picking again is a no-op
-        self.Equipment._register_from_move_lines(order.picking_ids.move_line_ids)
+        order.picking_ids.move_line_ids._crm_register_equipment()
         self.assertEqual(len(self._equipment()), 1)
+
+    def test_stock_user_delivery_registers_and_lines_apply_once(self):
+        """A warehouse user without Customer Relationship rights feeds the registry by validating;
+        move lines applied again (deliveries and returns) register nothing new."""
+        stock_user = new_test_user(self.env, login="magazziniere", groups="stock.group_stock_user")
+        self.assertFalse(stock_user.has_group("crm_relationship.crm_relationship_group_user"))
+        with self.assertRaises(AccessError):
+            self.Equipment.with_user(stock_user).search([])
+        order = self._create_order([(self.boiler, 1), (self.thermostat, 2), (self.pipe, 1)])
+        picking = self._validate(order.picking_ids.with_user(stock_user), lots=self.lots[:1])
+        self.assertEqual(picking.state, "done")
+        picking = picking.with_env(self.env)
+        equipment = self._equipment()
+        self.assertEqual(len(equipment), 3, "the boiler and two thermostats, not the unflagged pipe")
+        boiler = equipment.filtered(lambda unit: unit.product_id == self.boiler)
+        self.assertEqual(boiler.lot_id, self.lots[0])
+        self.assertEqual((boiler.partner_id, boiler.site_id), (self.customer, self.site))
+        self.assertEqual(boiler.move_line_id, picking.move_line_ids.filtered("lot_id"))
+        self.assertEqual(set(equipment.mapped("state")), {"in_service"})
+        thermostat_line = picking.move_line_ids.filtered(lambda ml: ml.product_id == self.thermostat)
+        self.assertEqual((equipment - boiler).move_line_id, thermostat_line)
+
+        self.assertEqual(picking.move_line_ids._crm_get_equipment_registration_plan(), ([], {}, {}))
+        self.assertFalse(picking.move_line_ids._crm_register_equipment(), "nothing created or updated")
+        self.assertEqual(self._equipment(), equipment)
+        self.assertEqual(set(equipment.mapped("state")), {"in_service"})
+
+        return_picking = self._return(picking, {self.boiler: 1, self.thermostat: 1}, lots=self.lots[:1])
+        returned = self._equipment(("state", "=", "returned"))
+        self.assertEqual(len(returned), 2)
+        self.assertEqual(returned.return_move_line_id, return_picking.move_line_ids)
+        lines = (picking | return_picking).move_line_ids
+        self.assertEqual(lines._crm_get_equipment_registration_plan(), ([], {}, {}))
+        self.assertFalse(lines._crm_register_equipment(), "nothing created or updated")
+        self.assertEqual(self._equipment(), equipment)
+        self.assertEqual(self._equipment(("state", "=", "returned")), returned)
+        self.assertEqual(returned.return_move_line_id, return_picking.move_line_ids)
 
     def test_return_marks_returned_and_redelivery_reuses_unit(self):
         order = self._create_order([(self.boiler, 2), (self.thermostat, 2)])

@@ -48,7 +48,6 @@ class CrmRelationshipEquipmentRegister(models.TransientModel):
 
     @api.depends("company_id", "date_from")
     def _compute_preview(self):
-        Equipment = self.env["crm.relationship.equipment"].sudo()
         batch_size = self._get_batch_size()
         for wizard in self:
             wizard.update(
@@ -66,7 +65,9 @@ class CrmRelationshipEquipmentRegister(models.TransientModel):
                 # the plan of that many lines is the scheduled action's work
                 wizard.in_background = True
                 continue
-            vals_list, updates, returned = Equipment._get_registration_plan(wizard._get_move_lines())
+            vals_list, updates, returned = (
+                wizard._get_remaining_lines()._crm_get_equipment_registration_plan()
+            )
             wizard.equipment_to_create_count = len(vals_list)
             wizard.equipment_to_update_count = len(set(updates) | set(returned))
 
@@ -78,32 +79,33 @@ class CrmRelationshipEquipmentRegister(models.TransientModel):
             size = BATCH_SIZE_DEFAULT
         return max(size, 1)
 
-    def _get_move_lines(self, limit=None):
+    def _get_remaining_lines(self, limit=None):
+        """Customer move lines of the request not gone through yet, oldest first (up to ``limit``)."""
         self.ensure_one()
         if self.company_id not in self.env.companies:
             raise AccessError(self.env._("Choose one of the companies you are working in."))
         return (
-            self.env["crm.relationship.equipment"]
+            self.env["stock.move.line"]
             .sudo()
-            ._get_unregistered_move_lines(
+            ._crm_get_equipment_lines_to_apply(
                 company=self.company_id, date_from=self.date_from, after=self.last_move_line_id, limit=limit
             )
         )
 
     def _get_remaining_count(self):
-        """Move lines of the request not gone through yet."""
+        """Number of customer move lines of the request not gone through yet."""
         self.ensure_one()
-        Equipment = self.env["crm.relationship.equipment"].sudo()
-        domain = Equipment._get_unregistered_move_line_domain(
+        MoveLine = self.env["stock.move.line"].sudo()
+        domain = MoveLine._crm_get_equipment_lines_to_apply_domain(
             company=self.company_id, date_from=self.date_from, after=self.last_move_line_id
         )
-        return self.env["stock.move.line"].sudo().search_count(domain)
+        return MoveLine.search_count(domain)
 
     def action_register(self):
         """Register the past deliveries now, or queue them for the scheduled action when they
         are more than one batch or while it runs."""
         self.ensure_one()
-        move_lines = self._get_move_lines()
+        move_lines = self._get_remaining_lines()
         cron = self.env.ref(
             "crm_relationship.ir_cron_crm_relationship_equipment_register", raise_if_not_found=False
         )
@@ -112,7 +114,7 @@ class CrmRelationshipEquipmentRegister(models.TransientModel):
             or not cron.sudo().try_lock_for_update(allow_referencing=True)
         ):
             return self._queue_registration(cron, len(move_lines))
-        equipment = self._register_move_lines(move_lines)
+        equipment = self._apply_lines(move_lines)
         if not equipment:
             raise UserError(self.env._("Every past delivery of the flagged products is already registered."))
         action = self.env["ir.actions.act_window"]._for_xml_id(
@@ -138,15 +140,11 @@ class CrmRelationshipEquipmentRegister(models.TransientModel):
             },
         }
 
-    def _register_move_lines(self, move_lines):
-        """Apply ``move_lines`` to the registry, without follower, message or tracking per unit."""
+    def _apply_lines(self, move_lines):
+        """Apply ``move_lines`` to the registry, without follower, message or tracking per unit,
+        and remember the last one as the request's progress."""
         self.ensure_one()
-        equipment = (
-            self.env["crm.relationship.equipment"]
-            .sudo()
-            .with_context(tracking_disable=True)
-            ._register_from_move_lines(move_lines)
-        )
+        equipment = move_lines.sudo().with_context(tracking_disable=True)._crm_register_equipment()
         if move_lines:
             self.write(
                 {
@@ -164,8 +162,8 @@ class CrmRelationshipEquipmentRegister(models.TransientModel):
         for wizard in self.search([("state", "=", "queued")], order="id"):
             wizard = wizard.with_company(wizard.company_id)
             while wizard.state == "queued":
-                move_lines = wizard._get_move_lines(limit=batch_size)
-                wizard._register_move_lines(move_lines)
+                move_lines = wizard._get_remaining_lines(limit=batch_size)
+                wizard._apply_lines(move_lines)
                 left = wizard._get_remaining_count() if len(move_lines) == batch_size else 0
                 if not left:
                     wizard.state = "done"
