@@ -2,7 +2,6 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.fields import Domain
 
 from .crm_relationship_tools import (
     check_company_hiding_names,
@@ -388,8 +387,3 @@ class CrmRelationshipCall(models.Model):
         if partner.company_id:
             values["company_id"] = partner.company_id.id
         return values
-
-    @api.model
-    def _get_without_next_action_domain(self):
-        """Calls of which nothing follows: neither a next action nor a reason; override to narrow."""
-        return Domain("next_action_activity_id", "=", False)
