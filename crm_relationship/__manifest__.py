@@ -1,6 +1,6 @@
 {
     "name": "Customer Relationship",
-    "version": "19.0.1.3.0",
+    "version": "19.0.2.0.0",
     "category": "Sales/CRM",
     "summary": "Unified customer card, calls, installed base, defect reports and "
     "customer analytics built on the sale orders, deliveries and invoices "

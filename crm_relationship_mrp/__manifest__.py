@@ -1,6 +1,6 @@
 {
     "name": "Customer Relationship - Manufacturing",
-    "version": "19.0.1.0.0",
+    "version": "19.0.2.0.0",
     "category": "Sales/CRM",
     "summary": "Trace defect reports to the production orders, batches and component lots "
     "that made the units",

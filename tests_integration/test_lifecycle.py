@@ -19,6 +19,47 @@ import pytest
 CONF = os.environ.get("CRM_ODOO_CONF")
 BASE_DB = os.environ.get("CRM_TEST_BASE_DB")
 MODULES = os.environ.get("CRM_MODULES", "crm_relationship")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# The add-ons as a database upgraded to 19.0.2.0.0 has them: 19.0.1.3.0, before
+# the XML ids followed the style guide.
+OLDER_COMMIT = "415266615e323578b5a8ce4192dbf58237bcc010"
+
+# XML ids renamed by 19.0.2.0.0: an upgraded database keeps the same records under their new ids.
+RENAMED_XMLIDS = {
+    "crm_relationship.product_category_view_form": (
+        "crm_relationship.product_category_view_form_inherit_crm_relationship"
+    ),
+    "crm_relationship.product_template_view_form": (
+        "crm_relationship.product_template_view_form_inherit_crm_relationship"
+    ),
+    "crm_relationship.res_config_settings_view_form": (
+        "crm_relationship.res_config_settings_view_form_inherit_crm_relationship"
+    ),
+    "crm_relationship.stock_lot_view_form": "crm_relationship.stock_lot_view_form_inherit_crm_relationship",
+    "crm_relationship.res_partner_view_search_customer_card": (
+        "crm_relationship.res_partner_view_search_inherit_crm_relationship"
+    ),
+    "crm_relationship.crm_relationship_call_action_no_next_action": (
+        "crm_relationship.res_partner_action_no_next_action"
+    ),
+    "crm_relationship.crm_relationship_call_action_overdue_next_action": (
+        "crm_relationship.mail_activity_action_overdue_next_action"
+    ),
+    "crm_relationship.crm_relationship_call_menu_no_next_action": (
+        "crm_relationship.res_partner_menu_no_next_action"
+    ),
+    "crm_relationship.crm_relationship_call_menu_overdue_next_action": (
+        "crm_relationship.mail_activity_menu_overdue_next_action"
+    ),
+    "crm_relationship.crm_relationship_settings_menu": (
+        "crm_relationship.res_config_settings_menu_crm_relationship"
+    ),
+    "crm_relationship_mrp.crm_relationship_defect_view_form": (
+        "crm_relationship_mrp.crm_relationship_defect_view_form_inherit_crm_relationship_mrp"
+    ),
+}
+UI_MODELS = ("ir.ui.view", "ir.actions.act_window", "ir.ui.menu")
 
 
 def _db_params():
@@ -68,10 +109,25 @@ def history_db():
     shutil.rmtree(os.path.join(filestore, name), ignore_errors=True)
 
 
-def odoo(db, *args):
+def _addons_path_option(addons_path):
+    return [f"--addons-path={addons_path}"] if addons_path else []
+
+
+def odoo(db, *args, addons_path=None):
     """Run Odoo's command line on ``db``; fail the test with its output if it fails."""
     result = subprocess.run(
-        [sys.executable, "-m", "odoo", "-c", CONF, "-d", db, "--log-level=warn", *args],
+        [
+            sys.executable,
+            "-m",
+            "odoo",
+            "-c",
+            CONF,
+            *_addons_path_option(addons_path),
+            "-d",
+            db,
+            "--log-level=warn",
+            *args,
+        ],
         capture_output=True,
         text=True,
         cwd="/",
@@ -81,11 +137,23 @@ def odoo(db, *args):
     return result
 
 
-def shell(db, script):
+def shell(db, script, addons_path=None):
     """Run ``script`` in an Odoo shell on ``db``; it sets ``result``, returned decoded from JSON."""
     wrapped = script + "\nenv.cr.commit()\nprint('@@RESULT@@' + json.dumps(result, default=str))\n"
     result = subprocess.run(
-        [sys.executable, "-m", "odoo", "shell", "-c", CONF, "-d", db, "--no-http", "--log-level=warn"],
+        [
+            sys.executable,
+            "-m",
+            "odoo",
+            "shell",
+            "-c",
+            CONF,
+            *_addons_path_option(addons_path),
+            "-d",
+            db,
+            "--no-http",
+            "--log-level=warn",
+        ],
         input="import json\n" + wrapped,
         capture_output=True,
         text=True,
@@ -219,18 +287,60 @@ result["tables"] = env.execute_query(
 
 
 def _manifest_version(module):
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    with open(os.path.join(root, module, "__manifest__.py"), encoding="utf-8") as file:
+    with open(os.path.join(ROOT, module, "__manifest__.py"), encoding="utf-8") as file:
         return ast.literal_eval(file.read())["version"]
 
 
-def test_upgrade_from_19_0_1_0_0_runs_the_migrations(history_db):
-    history = shell(history_db, HISTORY_SCRIPT)
-    odoo(history_db, "-i", MODULES, "--stop-after-init")
-    old_alias = shell(
-        history_db,
-        """
+@pytest.fixture
+def older_addons_path(tmp_path):
+    """Odoo's addons path with our add-ons as OLDER_COMMIT has them instead of this checkout's."""
+    import configparser  # noqa: PLC0415
+
+    archive = subprocess.run(
+        ["git", "-C", ROOT, "archive", OLDER_COMMIT, "crm_relationship", "crm_relationship_mrp"],
+        capture_output=True,
+        check=False,
+    )
+    assert archive.returncode == 0, (
+        f"The add-ons of {OLDER_COMMIT} could not be read: the test needs a clone with the project's history."
+        f"\n{archive.stderr.decode()}"
+    )
+    older = tmp_path / "older"
+    older.mkdir()
+    subprocess.run(["tar", "-x", "-C", str(older)], input=archive.stdout, check=True)
+    parser = configparser.ConfigParser()
+    parser.read(CONF)
+    paths = parser["options"]["addons_path"].split(",")
+    odoo_paths = [path for path in paths if os.path.realpath(path.strip()) != os.path.realpath(ROOT)]
+    assert len(odoo_paths) < len(paths), f"{CONF} must serve the add-ons of {ROOT}"
+    return ",".join([*odoo_paths, str(older)])
+
+
+def _xmlids_script(modules):
+    """The views, actions and menus of ``modules`` by XML id, and how many of them the database has."""
+    return f"""
 from odoo.tools import SQL
+result = {{"xmlids": {{}}, "totals": {{}}}}
+for data in env["ir.model.data"].search([("module", "in", {modules!r}), ("model", "in", {UI_MODELS!r})]):
+    result["xmlids"][data.complete_name] = [data.model, data.res_id]
+for model in {UI_MODELS!r}:
+    query = SQL("SELECT count(*) FROM %s", SQL.identifier(env[model]._table))
+    result["totals"][model] = env.execute_query(query)[0][0]
+"""
+
+
+def test_upgrade_from_19_0_1_0_0_runs_the_migrations(history_db, older_addons_path):
+    """Install the add-ons of an older commit, then upgrade them to this checkout's code.
+
+    The database claims to come from 19.0.1.0.0, so that every migration runs.
+    """
+    modules = MODULES.split(",")
+    history = shell(history_db, HISTORY_SCRIPT)
+    odoo(history_db, "-i", MODULES, "--stop-after-init", addons_path=older_addons_path)
+    older = shell(
+        history_db,
+        _xmlids_script(modules)
+        + """
 env.execute_query(SQL(
     "UPDATE ir_module_module SET latest_version = '19.0.1.0.0' WHERE name = 'crm_relationship'"
 ))
@@ -240,24 +350,72 @@ old_alias = env["mail.alias"].create({
     "alias_model_id": env["ir.model"]._get_id("crm.relationship.defect"),
     "alias_contact": "everyone",
 })
-result = old_alias.id
+result["old_alias"] = old_alias.id
 """,
+        addons_path=older_addons_path,
     )
-    odoo(history_db, "-u", "crm_relationship", "--stop-after-init")
+    renamed = {old: new for old, new in RENAMED_XMLIDS.items() if old.split(".")[0] in modules}
+    assert set(renamed) <= set(older["xmlids"]), "the older commit has the XML ids before their renaming"
+    odoo(history_db, "-u", MODULES, "--stop-after-init")
     upgraded = shell(
         history_db,
-        f"""
+        _xmlids_script(modules)
+        + f"""
+from collections import Counter
 customer = env["res.partner"].browse({history["customer"]})
-module = env["ir.module.module"].search([("name", "=", "crm_relationship")])
-result = {{
-    "version": module.latest_version,
+installed = env["ir.module.module"].search([("name", "in", {modules!r})])
+result.update({{
+    "versions": {{module.name: module.latest_version for module in installed}},
     "score": customer.crm_rfm_score,
     "segment": customer.crm_segment_id.name,
-    "old_alias": bool(env["mail.alias"].browse({old_alias}).exists()),
+    "old_alias": bool(env["mail.alias"].browse({older["old_alias"]}).exists()),
+    "resolved": {{
+        new: env.ref(new, raise_if_not_found=False) and env.ref(new).id for new in {list(renamed.values())!r}
+    }},
+    "old_xmlids_left": [old for old in {list(renamed)!r} if env.ref(old, raise_if_not_found=False)],
+    "dangling": [
+        name for name, (model, res_id) in result["xmlids"].items() if not env[model].browse(res_id).exists()
+    ],
+}})
+ours = {{model: env[model].browse() for model in {UI_MODELS!r}}}
+for model, res_id in result["xmlids"].values():
+    ours[model] |= env[model].browse(res_id).exists()
+keys = {{
+    "ir.ui.view": lambda view: (view.model, view.name),
+    "ir.actions.act_window": lambda action: (action.res_model, action.name),
+    "ir.ui.menu": lambda menu: (menu.parent_id.id, menu.name),
 }}
+result["duplicates"] = {{
+    model: [str(key) for key, count in Counter(map(keys[model], records)).items() if count > 1]
+    for model, records in ours.items()
+}}
+menu = env.ref("crm_relationship.res_partner_menu_no_next_action")
+result["menu_action"] = menu.action == env.ref("crm_relationship.res_partner_action_no_next_action")
+search_arch = env["res.partner"].get_views([(False, "search")])["views"]["search"]["arch"]
+result["partner_filter"] = 'name="crm_no_next_action"' in search_arch
 """,
     )
-    assert upgraded["version"] == _manifest_version("crm_relationship")
+    for module in modules:
+        assert upgraded["versions"][module] == _manifest_version(module)
     assert upgraded["score"], "the migration scored the customer"
     assert upgraded["segment"], "and gave it its segment"
     assert not upgraded["old_alias"], "the per-report aliases of 19.0.1.1.0 are removed"
+
+    for old, new in renamed.items():
+        assert upgraded["resolved"][new] == older["xmlids"][old][1], f"{new} is the record {old} was"
+        assert old not in upgraded["xmlids"]
+    assert upgraded["old_xmlids_left"] == [], "no XML id of the older names is left"
+    assert upgraded["dangling"] == [], "every XML id names a record"
+    kept = {tuple(record) for record in older["xmlids"].values()}
+    lost = kept - {tuple(record) for record in upgraded["xmlids"].values()}
+    assert not lost, f"views, actions or menus were deleted or created again: {sorted(lost)}"
+    for model in UI_MODELS:
+        created = sum(1 for m, _res_id in upgraded["xmlids"].values() if m == model) - sum(
+            1 for m, _res_id in older["xmlids"].values() if m == model
+        )
+        assert upgraded["totals"][model] - older["totals"][model] == created, (
+            f"{model}: the upgrade created records without an XML id of ours (duplicates)"
+        )
+    assert upgraded["duplicates"] == {model: [] for model in UI_MODELS}
+    assert upgraded["menu_action"], "the renamed menu opens the renamed action"
+    assert upgraded["partner_filter"], "the renamed extension of the partners' search view still applies"

@@ -5,7 +5,6 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.fields import Domain
 from odoo.tools import SQL, frozendict
 
 from .crm_relationship_tools import (
@@ -398,11 +397,6 @@ class CrmRelationshipCall(models.Model):
         if partner.company_id:
             values["company_id"] = partner.company_id.id
         return values
-
-    @api.model
-    def _get_without_next_action_domain(self):
-        """Calls of which nothing follows: neither a next action nor a reason; override to narrow."""
-        return Domain("next_action_activity_id", "=", False)
 
     # ------------------------------------------------------------------
     # Customer document: calls on the card and the timeline

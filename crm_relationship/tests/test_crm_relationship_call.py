@@ -300,7 +300,7 @@ class TestCrmRelationshipCall(CrmRelationshipCase):
             call.state = "done"
 
     def test_no_planned_action_report(self):
-        action = self.env.ref("crm_relationship.crm_relationship_call_action_no_next_action")
+        action = self.env.ref("crm_relationship.res_partner_action_no_next_action")
         domain = Domain(ast.literal_eval(action.domain)) & Domain("crm_has_next_action", "=", False)
         Partner = self.env["res.partner"]
         listed = Partner.search(domain)
@@ -330,7 +330,7 @@ class TestCrmRelationshipCall(CrmRelationshipCase):
             date_deadline=fields.Date.today() + timedelta(days=2),
             user_id=self.rel_user.id,
         )
-        action = self.env.ref("crm_relationship.crm_relationship_call_action_overdue_next_action")
+        action = self.env.ref("crm_relationship.mail_activity_action_overdue_next_action")
         domain = Domain(ast.literal_eval(action.domain)) & Domain("date_deadline", "<", fields.Date.today())
         groups = dict(self.env["mail.activity"]._read_group(domain, ["user_id"], ["id:array_agg"]))
         self.assertEqual(groups[self.rel_user], [call.next_action_activity_id.id])
