@@ -54,6 +54,8 @@ EXPECTED_ACCESS = {
     # Abstract mixin of the defect reports: no table, no records, no rights.
     "crm.relationship.defect.rate.mixin": {},
     "crm.relationship.customer.document": {},
+    "crm.relationship.customer.mixin": {},
+    "crm.relationship.call.source.mixin": {},
 }
 
 # Models without company: shared by every company of the database (say why).
@@ -63,6 +65,8 @@ SHARED_MODELS = {
     "crm.relationship.rfm.segment": "segments are defined once; scores are computed per customer",
     "crm.relationship.defect.rate.mixin": "abstract, no records",
     "crm.relationship.customer.document": "abstract, no records",
+    "crm.relationship.customer.mixin": "abstract, no records",
+    "crm.relationship.call.source.mixin": "abstract, no records",
 }
 
 # Record rules of the add-ons and what they do. A new rule makes the test fail: describe it.
