@@ -15,7 +15,7 @@ class CrmRelationshipCallSourceMixin(models.AbstractModel):
 
     # The field of crm.relationship.call pointing back to the document.
     _crm_call_field = None
-    # The department of the calls logged from the document (a value of crm.relationship.call.department).
+    # The department of the calls logged from the document (a value of the call's ``department``).
     _crm_call_department = None
 
     def _prepare_crm_call_values(self):
