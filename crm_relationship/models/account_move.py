@@ -14,7 +14,9 @@ CUSTOMER_INVOICE_SQL = "{t}move_type IN ('out_invoice', 'out_refund') AND {t}sta
 
 class AccountMove(models.Model):
     _name = "account.move"
-    _inherit = ("account.move", "crm.relationship.customer.document")
+    _inherit = ("account.move", "crm.relationship.customer.document", "crm.relationship.call.source.mixin")
+    _crm_call_field = "invoice_id"
+    _crm_call_department = "administration"
 
     _crm_customer_path = "commercial_partner_id"
     _crm_timeline_code = 3
@@ -154,23 +156,3 @@ class AccountMove(models.Model):
             if due_date and fields.Date.to_date(due_date) < today:
                 values["crm_amount_overdue"] += residual
         return result
-
-    def _prepare_crm_call_values(self):
-        """Values of a call logged from the invoice; override to pre-fill more."""
-        self.ensure_one()
-        values = self.env["crm.relationship.call"]._prepare_partner_call_values(self.partner_id)
-        values.update(
-            {
-                "invoice_id": self.id,
-                "company_id": self.company_id.id,
-                "department": "administration",
-                "subject": self.env._("About %s", self.name),
-            }
-        )
-        return values
-
-    def action_crm_log_call(self):
-        self.ensure_one()
-        self.env["crm.relationship.call"].check_access("create")
-        self.check_access("read")
-        return self.env["crm.relationship.call"]._get_log_call_action(self._prepare_crm_call_values())

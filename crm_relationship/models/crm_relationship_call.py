@@ -10,7 +10,6 @@ from odoo.tools import SQL, frozendict
 from .crm_relationship_tools import (
     check_company_hiding_names,
     check_workflow_write,
-    readable_name,
     without_workflow_env,
 )
 
@@ -34,7 +33,12 @@ class CrmRelationshipCall(models.Model):
 
     _name = "crm.relationship.call"
     _description = "Customer Call"
-    _inherit = ("mail.thread", "mail.activity.mixin", "crm.relationship.customer.document")
+    _inherit = (
+        "mail.thread",
+        "mail.activity.mixin",
+        "crm.relationship.customer.document",
+        "crm.relationship.customer.mixin",
+    )
     _order = "date_start desc, id desc"
     _rec_name = "subject"
     _check_company_auto = True
@@ -45,28 +49,13 @@ class CrmRelationshipCall(models.Model):
         calls=frozendict(crm_call_count=0, crm_main_channel_id=False, crm_channel_share=False)
     )
     _crm_contact_documents = True
+    _crm_customer_document_fields = ("sale_order_id", "picking_id", "invoice_id", "equipment_id")
 
     subject = fields.Char(required=True, tracking=True)
     partner_id = fields.Many2one(
-        "res.partner",
-        string="Customer",
-        compute="_compute_partner_id",
-        store=True,
-        readonly=False,
-        precompute=True,
-        tracking=True,
-        check_company=True,
-        domain="['|', ('is_company', '=', True), ('parent_id', '=', False)]",
-        help="The customer as a company (commercial entity): the call shows on its card.",
+        help="The customer as a company (commercial entity): the call shows on its card."
     )
-    contact_id = fields.Many2one(
-        "res.partner",
-        index="btree_not_null",
-        tracking=True,
-        check_company=True,
-        domain="[('commercial_partner_id', '=', partner_id)] if partner_id else []",
-        help="The person spoken to.",
-    )
+    contact_id = fields.Many2one(index="btree_not_null", help="The person spoken to.")
     contact_phone = fields.Char(related="contact_id.phone", string="Contact Phone")
     contact_email = fields.Char(related="contact_id.email", string="Contact Email")
     direction = fields.Selection(
@@ -126,14 +115,7 @@ class CrmRelationshipCall(models.Model):
         "account.move",
         index="btree_not_null",
         check_company=True,
-        domain="[('move_type', 'in', ('out_invoice', 'out_refund')), "
-        "('commercial_partner_id', '=', partner_id)]",
-    )
-    equipment_id = fields.Many2one(
-        "crm.relationship.equipment",
-        index="btree_not_null",
-        check_company=True,
-        domain="[('partner_id', '=', partner_id)] if partner_id else []",
+        domain=lambda self: self._get_customer_document_field_domain("account.move"),
     )
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
@@ -194,12 +176,6 @@ class CrmRelationshipCall(models.Model):
         )
         return last.department or "other"
 
-    @api.depends("contact_id")
-    def _compute_partner_id(self):
-        for call in self:
-            if call.contact_id:
-                call.partner_id = call.contact_id.commercial_partner_id
-
     @api.depends("outcome_id")
     def _compute_is_defect_reported(self):
         outcome = self.env.ref(
@@ -222,24 +198,8 @@ class CrmRelationshipCall(models.Model):
 
     @api.constrains("partner_id")
     def _check_partner_id(self):
-        for call in self:
-            if not call.partner_id:
-                raise ValidationError(self.env._("A call must have a customer."))
-            if call.partner_id.commercial_partner_id != call.partner_id:
-                raise ValidationError(
-                    self.env._(
-                        "%(partner)s is a contact person: the customer of a call must be the company "
-                        "(%(company)s); put the person in the Contact field.",
-                        partner=readable_name(
-                            self.env, call.partner_id, self.env._("a record of another company")
-                        ),
-                        company=readable_name(
-                            self.env,
-                            call.partner_id.commercial_partner_id,
-                            self.env._("a record of another company"),
-                        ),
-                    )
-                )
+        if any(not call.partner_id for call in self):
+            raise ValidationError(self.env._("A call must have a customer."))
 
     @api.constrains("date_start", "date_end", "duration")
     def _check_duration(self):
@@ -248,37 +208,6 @@ class CrmRelationshipCall(models.Model):
                 raise ValidationError(self.env._("The duration of a call cannot be negative."))
             if call.date_end and call.date_start and call.date_end < call.date_start:
                 raise ValidationError(self.env._("A call cannot end before it starts."))
-
-    @api.constrains("partner_id", "contact_id", "sale_order_id", "picking_id", "invoice_id", "equipment_id")
-    def _check_documents_partner(self):
-        # Checked with sudo (operators link documents of apps they cannot
-        # read); the messages only name what the user may read.
-        env = self.env
-        hidden = env._("a record of another company")
-        for call in self.sudo():
-            customer = call.partner_id
-            customer_name = readable_name(env, customer, env._("the customer of the call"))
-            if call.contact_id and call.contact_id.commercial_partner_id != customer:
-                raise ValidationError(
-                    env._(
-                        "%(contact)s does not work for %(customer)s.",
-                        contact=readable_name(env, call.contact_id, hidden),
-                        customer=customer_name,
-                    )
-                )
-            for document in (call.sale_order_id, call.picking_id, call.invoice_id, call.equipment_id):
-                if document and document.partner_id.commercial_partner_id != customer:
-                    raise ValidationError(
-                        env._(
-                            "%(document)s belongs to %(owner)s, not to %(customer)s, "
-                            "the customer of this call.",
-                            document=readable_name(env, document, hidden),
-                            owner=readable_name(
-                                env, document.partner_id.commercial_partner_id, env._("another customer")
-                            ),
-                            customer=customer_name,
-                        )
-                    )
 
     @api.constrains("state", "no_followup_reason")
     def _check_next_action(self):
@@ -375,15 +304,6 @@ class CrmRelationshipCall(models.Model):
             }
         )
         return action
-
-    @api.model
-    def _prepare_equipment_call_values(self, equipment):
-        """Values of a new call about ``equipment``; override to pre-fill more."""
-        return {
-            "partner_id": equipment.partner_id.id,
-            "equipment_id": equipment.id,
-            "subject": equipment.display_name,
-        }
 
     @api.model
     def _prepare_partner_call_values(self, partner):

@@ -54,13 +54,19 @@ class CrmRelationshipDefect(models.Model):
 
     _name = "crm.relationship.defect"
     _description = "Defect Report"
-    _inherit = ("mail.thread", "mail.activity.mixin", "crm.relationship.customer.document")
+    _inherit = (
+        "mail.thread",
+        "mail.activity.mixin",
+        "crm.relationship.customer.document",
+        "crm.relationship.customer.mixin",
+    )
     _order = "date_reported desc, id desc"
     _check_company_auto = True
     _mail_post_access = "read"
     _crm_customer_path = "partner_id"
     _crm_timeline_code = 8
     _crm_card_figures = frozendict(defects=frozendict(crm_defect_count=0, crm_defect_open_count=0))
+    _crm_customer_document_fields = ("equipment_id", "call_id")
 
     name = fields.Char(
         string="Reference",
@@ -89,39 +95,18 @@ class CrmRelationshipDefect(models.Model):
         group_expand=True,
     )
     partner_id = fields.Many2one(
-        "res.partner",
-        string="Customer",
-        compute="_compute_partner_id",
-        store=True,
-        readonly=False,
-        precompute=True,
         index="btree_not_null",
-        tracking=True,
-        check_company=True,
-        domain="['|', ('is_company', '=', True), ('parent_id', '=', False)]",
         help="The customer as a company (commercial entity): the report shows on its card.",
     )
     contact_id = fields.Many2one(
-        "res.partner",
         compute="_compute_from_call",
         store=True,
         readonly=False,
         precompute=True,
-        tracking=True,
-        check_company=True,
-        domain="[('commercial_partner_id', '=', partner_id)] if partner_id else []",
         help="The person who reported the defect.",
     )
     equipment_id = fields.Many2one(
-        "crm.relationship.equipment",
-        compute="_compute_from_call",
-        store=True,
-        readonly=False,
-        precompute=True,
-        index="btree_not_null",
-        tracking=True,
-        check_company=True,
-        domain="[('partner_id', '=', partner_id)] if partner_id else []",
+        compute="_compute_from_call", store=True, readonly=False, precompute=True, tracking=True
     )
     product_id = fields.Many2one(
         "product.product",
@@ -299,14 +284,12 @@ class CrmRelationshipDefect(models.Model):
             "crm_relationship.crm_relationship_defect_category_other", raise_if_not_found=False
         )
 
-    @api.depends("contact_id", "equipment_id", "call_id")
+    @api.depends("equipment_id", "call_id")
     def _compute_partner_id(self):
-        for defect in self:
-            customer = (
-                defect.contact_id.commercial_partner_id
-                or defect.equipment_id.partner_id
-                or defect.call_id.partner_id
-            )
+        """The customer of the contact, else of the equipment, else of the call."""
+        super()._compute_partner_id()
+        for defect in self.filtered(lambda defect: not defect.contact_id):
+            customer = defect.equipment_id.partner_id or defect.call_id.partner_id
             if customer:
                 defect.partner_id = customer
 
@@ -430,45 +413,6 @@ class CrmRelationshipDefect(models.Model):
             defect.affected_partner_count = len(customers)
             if can_read_pickings:
                 defect.delivery_ids = defect._get_lot_deliveries(lots)
-
-    @api.constrains("partner_id", "contact_id", "equipment_id", "call_id")
-    def _check_customer_documents(self):
-        # Checked with sudo (the links may point to records the user cannot
-        # read); the messages only name what the user may read.
-        env = self.env
-        hidden = env._("a record of another company")
-        for defect in self.sudo():
-            customer = defect.partner_id
-            customer_name = readable_name(env, customer, env._("the customer of the report"))
-            if customer and customer.commercial_partner_id != customer:
-                raise ValidationError(
-                    env._(
-                        "%(partner)s is a contact person: the customer of a defect report must be the "
-                        "company "
-                        "(%(company)s); put the person in the Contact field.",
-                        partner=customer_name,
-                        company=readable_name(env, customer.commercial_partner_id, hidden),
-                    )
-                )
-            if defect.contact_id and defect.contact_id.commercial_partner_id != customer:
-                raise ValidationError(
-                    env._(
-                        "%(contact)s does not work for %(customer)s.",
-                        contact=readable_name(env, defect.contact_id, hidden),
-                        customer=customer_name,
-                    )
-                )
-            for document in (defect.equipment_id, defect.call_id):
-                if document and document.partner_id != customer:
-                    raise ValidationError(
-                        env._(
-                            "%(document)s belongs to %(owner)s, not to %(customer)s, the customer of this "
-                            "defect report.",
-                            document=readable_name(env, document, hidden),
-                            owner=readable_name(env, document.partner_id, env._("another customer")),
-                            customer=readable_name(env, customer, env._("(no customer)")),
-                        )
-                    )
 
     @api.constrains("product_id", "lot_id", "equipment_id")
     def _check_lot_id(self):

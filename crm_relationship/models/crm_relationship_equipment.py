@@ -26,7 +26,12 @@ class CrmRelationshipEquipment(models.Model):
 
     _name = "crm.relationship.equipment"
     _description = "Customer Equipment"
-    _inherit = ("mail.thread", "mail.activity.mixin", "crm.relationship.customer.document")
+    _inherit = (
+        "mail.thread",
+        "mail.activity.mixin",
+        "crm.relationship.customer.document",
+        "crm.relationship.call.source.mixin",
+    )
     _order = "delivery_date desc, id desc"
     _check_company_auto = True
     _crm_customer_path = "partner_id"
@@ -34,6 +39,7 @@ class CrmRelationshipEquipment(models.Model):
     _crm_card_figures = frozendict(
         equipment=frozendict(crm_equipment_count=0, crm_equipment_warranty_count=0),
     )
+    _crm_call_field = "equipment_id"
 
     name = fields.Char(compute="_compute_name", store=True, readonly=True)
     active = fields.Boolean(default=True, tracking=True)
@@ -246,19 +252,17 @@ class CrmRelationshipEquipment(models.Model):
     @api.constrains("partner_id", "site_id")
     def _check_site_id(self):
         env = self.env
-        hidden = env._("a record of another company")
         for equipment in self.sudo():
-            if equipment.site_id and (
-                equipment.site_id.commercial_partner_id != equipment.partner_id.commercial_partner_id
-            ):
-                raise ValidationError(
-                    env._(
-                        "The installation site %(site)s does not belong to the customer %(customer)s: "
-                        "choose the customer itself or one of its delivery addresses.",
-                        site=readable_name(env, equipment.site_id, hidden),
-                        customer=readable_name(env, equipment.partner_id, hidden),
-                    )
-                )
+            env["crm.relationship.customer.mixin"]._check_customer_contact(
+                equipment.site_id,
+                equipment.partner_id,
+                lambda site, customer: env._(
+                    "The installation site %(site)s does not belong to the customer %(customer)s: "
+                    "choose the customer itself or one of its delivery addresses.",
+                    site=site,
+                    customer=customer,
+                ),
+            )
 
     @api.constrains("delivery_date", "warranty_end_date")
     def _check_warranty_end_date(self):
@@ -451,11 +455,10 @@ class CrmRelationshipEquipment(models.Model):
             "state": "in_service",
         }
 
-    def action_crm_log_call(self):
-        """Open a new call about this unit, pre-filled with its customer."""
+    def _prepare_crm_call_values(self):
+        """A call about the unit: its customer and the unit, named after it."""
         self.ensure_one()
-        Call = self.env["crm.relationship.call"]
-        return Call._get_log_call_action(Call._prepare_equipment_call_values(self))
+        return {"partner_id": self.partner_id.id, self._crm_call_field: self.id, "subject": self.display_name}
 
     def action_crm_report_defect(self):
         """Open a new defect report about this unit, pre-filled with its customer, product and serial."""

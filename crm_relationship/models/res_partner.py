@@ -16,7 +16,7 @@ PHONE_CODES_KEEPING_TRUNK_ZERO = {"39", "378", "379"}
 
 class ResPartner(models.Model):
     _name = "res.partner"
-    _inherit = ("res.partner", "crm.relationship.customer.status")
+    _inherit = ("res.partner", "crm.relationship.customer.status", "crm.relationship.call.source.mixin")
 
     crm_currency_id = fields.Many2one(
         "res.currency",
@@ -628,11 +628,10 @@ class ResPartner(models.Model):
         }
         return action
 
-    def action_crm_log_call(self):
+    def _prepare_crm_call_values(self):
+        """A call with this partner: its customer, and the person when it is one."""
         self.ensure_one()
-        self._crm_check_access("crm.relationship.call", "create")
-        Call = self.env["crm.relationship.call"]
-        return Call._get_log_call_action(Call._prepare_partner_call_values(self))
+        return self.env["crm.relationship.call"]._prepare_partner_call_values(self)
 
     def action_view_crm_equipment(self):
         self.ensure_one()

@@ -7,7 +7,9 @@ from odoo.tools import SQL, frozendict
 
 class SaleOrder(models.Model):
     _name = "sale.order"
-    _inherit = ("sale.order", "crm.relationship.customer.document")
+    _inherit = ("sale.order", "crm.relationship.customer.document", "crm.relationship.call.source.mixin")
+    _crm_call_field = "sale_order_id"
+    _crm_call_department = "sales"
 
     _crm_timeline_code = 1
     _crm_card_figures = frozendict(
@@ -160,23 +162,3 @@ class SaleOrder(models.Model):
         for order in self:
             messages = alerts.get(order.partner_id.commercial_partner_id.id)
             order.crm_alert_message = "\n".join(messages) if messages else False
-
-    def _prepare_crm_call_values(self):
-        """Values of a call logged from the order; override to pre-fill more."""
-        self.ensure_one()
-        values = self.env["crm.relationship.call"]._prepare_partner_call_values(self.partner_id)
-        values.update(
-            {
-                "sale_order_id": self.id,
-                "company_id": self.company_id.id,
-                "department": "sales",
-                "subject": self.env._("About %s", self.name),
-            }
-        )
-        return values
-
-    def action_crm_log_call(self):
-        self.ensure_one()
-        self.env["crm.relationship.call"].check_access("create")
-        self.check_access("read")
-        return self.env["crm.relationship.call"]._get_log_call_action(self._prepare_crm_call_values())

@@ -7,7 +7,9 @@ from odoo.tools import SQL, frozendict
 
 class StockPicking(models.Model):
     _name = "stock.picking"
-    _inherit = ("stock.picking", "crm.relationship.customer.document")
+    _inherit = ("stock.picking", "crm.relationship.customer.document", "crm.relationship.call.source.mixin")
+    _crm_call_field = "picking_id"
+    _crm_call_department = "logistics"
 
     _crm_timeline_code = 2
     _crm_card_figures = frozendict(
@@ -147,24 +149,8 @@ class StockPicking(models.Model):
         return res
 
     def _prepare_crm_call_values(self):
-        """Values of a call logged from the delivery note; override to pre-fill more."""
-        self.ensure_one()
-        values = self.env["crm.relationship.call"]._prepare_partner_call_values(self.partner_id)
-        values.update(
-            {
-                "picking_id": self.id,
-                "sale_order_id": self.sale_id.id
-                if self.sale_id.partner_id.commercial_partner_id == self.partner_id.commercial_partner_id
-                else False,
-                "company_id": self.company_id.id,
-                "department": "logistics",
-                "subject": self.env._("About %s", self.name),
-            }
-        )
+        """Also the sale order of the delivery, when it is the same customer's."""
+        values = super()._prepare_crm_call_values()
+        if self.sale_id.partner_id.commercial_partner_id == self.partner_id.commercial_partner_id:
+            values["sale_order_id"] = self.sale_id.id
         return values
-
-    def action_crm_log_call(self):
-        self.ensure_one()
-        self.env["crm.relationship.call"].check_access("create")
-        self.check_access("read")
-        return self.env["crm.relationship.call"]._get_log_call_action(self._prepare_crm_call_values())

@@ -55,6 +55,8 @@ EXPECTED_ACCESS = {
     "crm.relationship.defect.rate.mixin": {},
     "crm.relationship.customer.document": {},
     "crm.relationship.customer.status": {},
+    "crm.relationship.customer.mixin": {},
+    "crm.relationship.call.source.mixin": {},
 }
 
 # Models without company: shared by every company of the database (say why).
@@ -65,6 +67,8 @@ SHARED_MODELS = {
     "crm.relationship.defect.rate.mixin": "abstract, no records",
     "crm.relationship.customer.document": "abstract, no records",
     "crm.relationship.customer.status": "abstract, no records (stored on partners)",
+    "crm.relationship.customer.mixin": "abstract, no records",
+    "crm.relationship.call.source.mixin": "abstract, no records",
 }
 
 # Record rules of the add-ons and what they do. A new rule makes the test fail: describe it.

@@ -4,9 +4,9 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 
 from odoo import fields
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command, Domain
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import CrmRelationshipCase
 
@@ -207,6 +207,91 @@ class TestCrmRelationshipCall(CrmRelationshipCase):
         self.assertEqual(
             (call.partner_id, call.invoice_id, call.department), (self.customer, invoice, "administration")
         )
+
+    def test_log_call_from_every_document(self):
+        """Every document pre-fills its call, for a Relationship user who may read it; who may not
+        read the document, or may not log calls, is refused."""
+        user = new_test_user(
+            self.env,
+            login="rel_user_apps",
+            groups="crm_relationship.crm_relationship_group_user,sales_team.group_sale_salesman_all_leads,"
+            "stock.group_stock_user,account.group_account_invoice",
+        )
+        order = self._create_order(self.contact)
+        picking = order.picking_ids
+        invoice = self._create_invoice(self.customer)
+        invoice.action_post()
+        equipment = self.env["crm.relationship.equipment"].create(
+            {"partner_id": self.customer.id, "product_id": self.product.id, "serial_number": "CX-0042"}
+        )
+        customer, contact, company = self.customer.id, self.contact.id, self.company.id
+        expected = {
+            order: {
+                "partner_id": customer,
+                "contact_id": contact,
+                "sale_order_id": order.id,
+                "company_id": company,
+                "department": "sales",
+                "subject": f"About {order.name}",
+            },
+            picking: {
+                "partner_id": customer,
+                "contact_id": contact,
+                "picking_id": picking.id,
+                "sale_order_id": order.id,
+                "company_id": company,
+                "department": "logistics",
+                "subject": f"About {picking.name}",
+            },
+            invoice: {
+                "partner_id": customer,
+                "invoice_id": invoice.id,
+                "company_id": company,
+                "department": "administration",
+                "subject": f"About {invoice.name}",
+            },
+            equipment: {
+                "partner_id": customer,
+                "equipment_id": equipment.id,
+                "subject": equipment.display_name,
+            },
+            self.customer: {"partner_id": customer},
+            self.contact: {"partner_id": customer, "contact_id": contact},
+        }
+        form_view = self.env.ref("crm_relationship.crm_relationship_call_view_form")
+        for document, values in expected.items():
+            with self.subTest(document=document):
+                action = document.with_user(user).action_crm_log_call()
+                self.assertEqual(
+                    (action["res_model"], action["views"], action["target"]),
+                    ("crm.relationship.call", [(form_view.id, "form")], "current"),
+                )
+                self.assertEqual(
+                    action["context"], {f"default_{name}": value for name, value in values.items()}
+                )
+                call = self._open_action_form(action, user=user)
+                self.assertEqual(call.partner_id.id, customer)
+
+        # A Relationship user without the sales, inventory and invoicing apps cannot read their documents.
+        for document in (order, picking, invoice):
+            with self.subTest(document=document), self.assertRaises(AccessError):
+                document.with_user(self.rel_user).action_crm_log_call()
+        # Nor can a Relationship user of another company read its equipment and customers.
+        company_b = self.env["res.company"].create({"name": "Caldaie Sud S.r.l."})
+        user_b = new_test_user(
+            self.env,
+            login="rel_user_south",
+            company_id=company_b.id,
+            company_ids=[Command.set(company_b.ids)],
+            groups="crm_relationship.crm_relationship_group_user",
+        )
+        customer_a = self._create_call_customer("Riservato Nord S.r.l.", company_id=self.company.id)
+        for document in (equipment, customer_a):
+            with self.subTest(document=document), self.assertRaises(AccessError):
+                document.with_user(user_b).action_crm_log_call()
+        # An employee who reads the customer but does not log calls is refused too.
+        with self.assertRaises(AccessError):
+            self.customer.with_user(self.internal_user).action_crm_log_call()
 
     def test_calls_smart_button(self):
         call = self._create_call(self.customer, contact_id=self.contact.id)
