@@ -17,6 +17,7 @@ class CrmRelationshipDefectRateMixin(models.AbstractModel):
     Each report gives the ids of both kinds of rows, and may add columns and
     joins to them: ``super()._select_defect() | {...}`` and
     ``SQL("%s JOIN ...", super()._from_defect())``, the same for deliveries.
+    Each report also declares its ``company_id``, which its record rule reads.
     """
 
     _name = "crm.relationship.defect.rate.mixin"
@@ -29,7 +30,6 @@ class CrmRelationshipDefectRateMixin(models.AbstractModel):
     product_id = fields.Many2one("product.product", readonly=True)
     lot_id = fields.Many2one("stock.lot", string="Lot/Serial Number", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
-    company_id = fields.Many2one("res.company", readonly=True)
     severity = fields.Selection(SEVERITIES, readonly=True)
     defect_count = fields.Integer(string="# Defects", readonly=True)
     delivered_qty = fields.Float(string="Units Delivered", readonly=True)

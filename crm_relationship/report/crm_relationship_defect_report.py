@@ -25,6 +25,7 @@ class CrmRelationshipDefectReport(models.Model):
     _order = "date desc, id desc"
     _rec_name = "name"
 
+    company_id = fields.Many2one("res.company", readonly=True)
     product_tmpl_id = fields.Many2one("product.template", string="Product Template", readonly=True)
     product_categ_id = fields.Many2one("product.category", string="Product Category", readonly=True)
     category_id = fields.Many2one("crm.relationship.defect.category", string="Defect Category", readonly=True)

@@ -12,8 +12,11 @@ class CrmRelationshipReportMixin(models.AbstractModel):
     NULL for a figure averaged over the rows that have one. The report reads
     the union as ``b`` through the usual pieces of Odoo's SQL reports:
     ``WITH`` :meth:`_with` ``SELECT`` :meth:`_select` ``FROM`` :meth:`_from`
-    ``WHERE`` :meth:`_where`, built for each search (``_table_query``), so the
-    figures that depend on the day or the user's companies are current.
+    ``WHERE`` :meth:`_where`. Like Odoo's own sales and invoice analyses, the
+    query is built for each search (``_table_query``) rather than stored as a
+    view by ``init()``: figures that depend on the user's day (overdue
+    balances) stay current, a branch added by a module applies as soon as it
+    is loaded, and no view blocks an upgrade that alters the tables it reads.
 
     The id of a row is ``row_id(number, SQL("alias.id"))``
     (``crm_relationship/models/row_id.py``): a bigint made of the source

@@ -34,6 +34,7 @@ class CrmRelationshipDefectComponentReport(models.Model):
     _order = "date desc, id desc"
     _rec_name = "name"
 
+    company_id = fields.Many2one("res.company", readonly=True)
     component_lot_id = fields.Many2one("stock.lot", readonly=True)
     component_product_id = fields.Many2one("product.product", string="Component", readonly=True)
     product_id = fields.Many2one(string="Finished Product")
