@@ -326,12 +326,13 @@ class CrmRelationshipEventRule(models.Model):
             """
             SELECT m.commercial_partner_id, %(year)s, SUM(m.amount_untaxed_signed)
               FROM account_move m
-             WHERE m.state = 'posted' AND m.move_type IN ('out_invoice', 'out_refund')
+             WHERE %(invoices)s
                AND m.company_id = %(company)s
                AND m.invoice_date >= %(start)s AND m.invoice_date <= %(today)s
           GROUP BY m.commercial_partner_id
             HAVING SUM(m.amount_untaxed_signed) > %(amount)s
             """,
+            invoices=self.env["account.move"]._crm_customer_document_sql("m"),
             year=str(today.year),
             company=self.company_id.id,
             start=date(today.year, 1, 1),
@@ -342,14 +343,16 @@ class CrmRelationshipEventRule(models.Model):
     def _get_matches_query_no_purchase(self):
         """Customers whose last invoice is older than the days; once per last purchase."""
         today = fields.Date.context_today(self)
+        # Of the customer's invoices and credit notes, the invoices only: a credit note is no purchase.
         return SQL(
             """
             SELECT m.commercial_partner_id, MAX(m.invoice_date)::varchar, %(today)s - MAX(m.invoice_date)
               FROM account_move m
-             WHERE m.state = 'posted' AND m.move_type = 'out_invoice' AND m.company_id = %(company)s
+             WHERE %(invoices)s AND m.move_type = 'out_invoice' AND m.company_id = %(company)s
           GROUP BY m.commercial_partner_id
             HAVING MAX(m.invoice_date) < %(limit)s
             """,
+            invoices=self.env["account.move"]._crm_customer_document_sql("m"),
             today=today,
             company=self.company_id.id,
             limit=today - timedelta(days=self.days),

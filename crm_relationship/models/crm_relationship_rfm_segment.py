@@ -158,8 +158,9 @@ class CrmRelationshipRfmSegment(models.Model):
 
     @api.model
     def _get_rfm_invoice_condition(self):
-        """SQL condition on ``account_move m`` selecting the documents RFM counts; override to narrow."""
-        return SQL("m.state = 'posted' AND m.move_type IN ('out_invoice', 'out_refund')")
+        """SQL condition on ``account_move m`` selecting the documents RFM counts: the customer's
+        invoices and credit notes (``account.move._crm_customer_document_sql``); override to narrow."""
+        return self.env["account.move"]._crm_customer_document_sql("m")
 
     @api.model
     def _get_rfm_query(self):
@@ -171,9 +172,11 @@ class CrmRelationshipRfmSegment(models.Model):
         the most from, so amounts in different currencies are never added.
         Recency is the last invoice date, frequency the number of invoices,
         monetary the untaxed invoiced amount net of credit notes, in company
-        currency (the definition of the customer card's invoiced figures).
+        currency (the definition of the customer card's invoiced figures):
+        credit notes count in the monetary value only, they are no purchase.
         Ties are broken by partner id, so a run is deterministic.
         """
+        # Credit notes lower the monetary value but are no purchase: recency and frequency count invoices.
         return SQL(
             """
             WITH invoiced AS (
@@ -231,24 +234,9 @@ class CrmRelationshipRfmSegment(models.Model):
         Return the number of customers whose scores or segment changed.
         """
         self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE res_partner p
-                   SET crm_rfm_recency = c.r,
-                       crm_rfm_frequency = c.f,
-                       crm_rfm_monetary = c.m,
-                       crm_rfm_score = c.score,
-                       crm_segment_id = c.segment_id
-                  FROM (%s) AS c(partner_id, r, f, m, score, segment_id)
-                 WHERE p.id = c.partner_id
-                """,
-                self._get_rfm_query(),
-            )
+        return self._update_rfm_scores(
+            SQL("(%s) AS c(partner_id, r, f, m, score, segment_id)", self._get_rfm_query())
         )
-        count = self.env.cr.rowcount
-        self.env["res.partner"].invalidate_model(list(RFM_SCORE_FIELDS))
-        return count
 
     @api.model
     def _write_rfm_scores(self, rows):
@@ -258,6 +246,18 @@ class CrmRelationshipRfmSegment(models.Model):
         """
         if not rows:
             return 0
+        return self._update_rfm_scores(
+            SQL(
+                """unnest(%s::int[], %s::int[], %s::int[], %s::int[], %s::int[], %s::int[])
+                   AS c(partner_id, r, f, m, score, segment_id)""",
+                *(list(column) for column in zip(*rows, strict=True)),
+            )
+        )
+
+    @api.model
+    def _update_rfm_scores(self, changes):
+        """Store ``changes`` (SQL of a table ``c(partner_id, r, f, m, score, segment_id)``)
+        on the customers whose scores or segment differ; return how many were written."""
         self.env.cr.execute(
             SQL(
                 """
@@ -267,13 +267,12 @@ class CrmRelationshipRfmSegment(models.Model):
                        crm_rfm_monetary = c.m,
                        crm_rfm_score = c.score,
                        crm_segment_id = c.segment_id
-                  FROM unnest(%s::int[], %s::int[], %s::int[], %s::int[], %s::int[], %s::int[])
-                       AS c(partner_id, r, f, m, score, segment_id)
+                  FROM %s
                  WHERE p.id = c.partner_id
                    AND (p.crm_rfm_recency, p.crm_rfm_frequency, p.crm_rfm_monetary, p.crm_segment_id)
                        IS DISTINCT FROM (c.r, c.f, c.m, c.segment_id)
                 """,
-                *(list(column) for column in zip(*rows, strict=True)),
+                changes,
             )
         )
         count = self.env.cr.rowcount

@@ -8,8 +8,8 @@ invoice, a call, a delivered move line...), and its id is::
 ``key`` is the id of that record and ``branch`` a number unique to the branch
 of the view, below ``branches``: 1000 by default, with 1-99 for the branches
 of this add-on and of its bridges and 100-999 free for integrators. An
-integrator adding a branch to a report
-(``_get_branches()``) gives it an unused number and its row id
+integrator adding a branch to a report (``_get_branches()``, see
+``crm.relationship.report.mixin``) gives it an unused number and its row id
 ``row_id(number, SQL("alias.id"))``.
 
 Record ids are PostgreSQL ``integer`` (below 2**31), so these ids can neither

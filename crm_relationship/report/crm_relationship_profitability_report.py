@@ -3,31 +3,6 @@ from odoo.tools import SQL, frozendict
 
 from ..models.row_id import row_id
 
-# Branch columns, in this order; the outer query adds the customer's and the company's data.
-BRANCH_COLUMNS = (
-    "id",
-    "source",
-    "name",
-    "date",
-    "partner_id",
-    "company_id",
-    "revenue",
-    "invoiced_amount",
-    "refund_amount",
-    "product_cost",
-    "invoice_count",
-    "refund_count",
-    "return_count",
-    "call_count",
-    "call_minutes",
-    "defect_count",
-    "payment_delay",
-    "open_balance",
-    "overdue_balance",
-)
-# Branch columns that are NULL, not 0, when a branch has no value (averages skip NULLs).
-NULL_COLUMNS = {"name": "varchar", "payment_delay": "numeric"}
-
 
 class CrmRelationshipProfitabilityReport(models.Model):
     """Profitability and cost to serve of each customer, one row per document.
@@ -50,6 +25,7 @@ class CrmRelationshipProfitabilityReport(models.Model):
     """
 
     _name = "crm.relationship.profitability.report"
+    _inherit = "crm.relationship.report.mixin"
     _description = "Customer Profitability Analysis"
     _auto = False
     _order = "date desc, id desc"
@@ -142,12 +118,10 @@ class CrmRelationshipProfitabilityReport(models.Model):
         }
     )
 
-    @property
-    def _table_query(self):
-        branches = SQL(" UNION ALL ").join(self._get_branches())
+    @api.model
+    def _select(self):
         return SQL(
-            """
-            SELECT b.*,
+            """%s,
                    c.currency_id,
                    p.user_id,
                    p.crm_segment_id AS segment_id,
@@ -159,49 +133,51 @@ class CrmRelationshipProfitabilityReport(models.Model):
                    b.call_minutes / 60.0 * COALESCE(c.crm_call_hourly_cost, 0)
                        + b.defect_count * COALESCE(c.crm_warranty_defect_cost, 0) AS cost_to_serve,
                    b.revenue - b.product_cost - b.call_minutes / 60.0 * COALESCE(c.crm_call_hourly_cost, 0)
-                       - b.defect_count * COALESCE(c.crm_warranty_defect_cost, 0) AS net_margin
-              FROM (%s) AS b
-              JOIN res_partner p ON p.id = b.partner_id
-              JOIN res_company c ON c.id = b.company_id
-            """,
-            branches,
-        )
-
-    def _read_group_select(self, aggregate_spec, query):
-        """The margin percentage of a group is its margin over its revenue, not an average of rows."""
-        if aggregate_spec != "margin_percent:avg":
-            return super()._read_group_select(aggregate_spec, query)
-        return SQL(
-            "COALESCE(100.0 * SUM(%(margin)s) / NULLIF(SUM(%(revenue)s), 0), 0)",
-            margin=self._field_to_sql(self._table, "margin", query),
-            revenue=self._field_to_sql(self._table, "revenue", query),
+                       - b.defect_count * COALESCE(c.crm_warranty_defect_cost, 0) AS net_margin""",
+            super()._select(),
         )
 
     @api.model
-    def _branch(self, select, source_sql):
-        """One ``SELECT`` of the union: ``select`` maps column names to SQL, missing columns are 0.
-
-        ``select["id"]`` is required: ``row_id(number, SQL("alias.id"))`` (from
-        ``odoo.addons.crm_relationship.models.row_id``), with a branch number
-        no other branch uses."""
-        if "id" not in select:
-            raise ValueError("A report branch needs an id: row_id(number, SQL('alias.id')).")
+    def _from(self):
         return SQL(
-            "SELECT %s %s",
-            SQL(", ").join(
-                SQL(
-                    "%s AS %s",
-                    select.get(col, SQL(f"NULL::{NULL_COLUMNS[col]}") if col in NULL_COLUMNS else SQL("0")),
-                    SQL.identifier(col),
-                )
-                for col in BRANCH_COLUMNS
-            ),
-            source_sql,
+            """%s
+              JOIN res_partner p ON p.id = b.partner_id
+              JOIN res_company c ON c.id = b.company_id""",
+            super()._from(),
+        )
+
+    @api.model
+    def _get_percentages(self):
+        """The margin percentage of a group is its margin over its revenue, not an average of rows."""
+        return super()._get_percentages() | {"margin_percent": ("margin", "revenue")}
+
+    @api.model
+    def _get_branch_columns(self):
+        """A document (its customer and company), then its figures; the
+        payment delay is NULL where there is none, so that averages skip it."""
+        figures = (
+            "revenue",
+            "invoiced_amount",
+            "refund_amount",
+            "product_cost",
+            "invoice_count",
+            "refund_count",
+            "return_count",
+            "call_count",
+            "call_minutes",
+            "defect_count",
+        )
+        return (
+            super()._get_branch_columns()
+            | dict.fromkeys(("source", "name", "date", "partner_id", "company_id"))
+            | dict.fromkeys(figures, SQL("0"))
+            | {"payment_delay": SQL("NULL::numeric"), "open_balance": SQL("0"), "overdue_balance": SQL("0")}
         )
 
     @api.model
     def _get_branches(self):
-        """The ``SELECT`` of each kind of document; override to add a cost or revenue source.
+        """The ``SELECT`` of each kind of document; override to add a cost or revenue source
+        (see ``crm.relationship.report.mixin``).
 
         Branch numbers of the row ids: 1 invoices and credit notes, 2 returns,
         3 calls, 4 defects; 1-99 are kept for this add-on, 100-999 are free."""
@@ -228,6 +204,7 @@ class CrmRelationshipProfitabilityReport(models.Model):
                 "product_cost": SQL("COALESCE(cost.amount, 0)"),
                 "invoice_count": SQL("CASE WHEN %s THEN 0 ELSE 1 END", is_refund),
                 "refund_count": SQL("CASE WHEN %s THEN 1 ELSE 0 END", is_refund),
+                # A credit note is paid back, not paid: the delay is the invoices' only.
                 "payment_delay": SQL(
                     """CASE WHEN m.move_type = 'out_invoice' AND m.payment_state IN ('paid', 'in_payment')
                             THEN COALESCE(pay.date, rec.date) - m.invoice_date END"""
@@ -241,10 +218,10 @@ class CrmRelationshipProfitabilityReport(models.Model):
             },
             SQL(
                 """
-                FROM account_move m
+                account_move m
            LEFT JOIN LATERAL (
                     SELECT SUM(
-                               CASE WHEN m.move_type = 'out_refund' THEN -1 ELSE 1 END
+                               CASE WHEN %(is_refund)s THEN -1 ELSE 1 END
                                * l.quantity * COALESCE(uom_line.factor, 1)
                                / NULLIF(COALESCE(uom_product.factor, 1), 0)
                                * COALESCE((pp.standard_price ->> m.company_id::text)::numeric, 0)
@@ -268,9 +245,10 @@ class CrmRelationshipProfitabilityReport(models.Model):
                       JOIN account_payment ap ON ap.id = rel.payment_id
                      WHERE rel.invoice_id = m.id AND ap.state IN ('in_process', 'paid')
                 ) pay ON m.payment_state IN ('paid', 'in_payment')
-               WHERE m.state = 'posted' AND m.move_type IN ('out_invoice', 'out_refund')
-                """
+                """,
+                is_refund=is_refund,
             ),
+            self.env["account.move"]._crm_customer_document_sql("m"),
         )
 
     @api.model
@@ -287,11 +265,15 @@ class CrmRelationshipProfitabilityReport(models.Model):
             },
             SQL(
                 """
-                FROM stock_picking sp
+                stock_picking sp
                 JOIN stock_picking_type spt ON spt.id = sp.picking_type_id
                 JOIN res_partner rp ON rp.id = sp.partner_id
-               WHERE spt.code = 'incoming' AND sp.return_id IS NOT NULL AND sp.state != 'cancel'
                 """
+            ),
+            # Of the customer's pickings, the returns not cancelled: a return costs, a delivery does not.
+            SQL(
+                "%s AND spt.code = 'incoming' AND sp.state != 'cancel'",
+                self.env["stock.picking"]._crm_customer_document_sql("sp"),
             ),
         )
 
@@ -308,7 +290,7 @@ class CrmRelationshipProfitabilityReport(models.Model):
                 "call_count": SQL("1"),
                 "call_minutes": SQL("COALESCE(call.duration, 0)"),
             },
-            SQL("FROM crm_relationship_call call"),
+            SQL("crm_relationship_call call"),
         )
 
     @api.model
@@ -324,10 +306,6 @@ class CrmRelationshipProfitabilityReport(models.Model):
                 "company_id": SQL("d.company_id"),
                 "defect_count": SQL("1"),
             },
-            SQL(
-                """
-                FROM crm_relationship_defect d
-               WHERE d.warranty_state = 'warranty' AND d.state != 'rejected' AND d.partner_id IS NOT NULL
-                """
-            ),
+            SQL("crm_relationship_defect d"),
+            SQL("d.warranty_state = 'warranty' AND d.state != 'rejected' AND d.partner_id IS NOT NULL"),
         )

@@ -4,41 +4,6 @@ from odoo.tools import SQL, frozendict
 from ..models.crm_relationship_timeline import DEPARTMENTS
 from ..models.row_id import row_id
 
-BRANCH_COLUMNS = (
-    "id",
-    "source",
-    "date",
-    "user_id",
-    "department",
-    "channel_id",
-    "outcome_id",
-    "partner_id",
-    "company_id",
-    "call_count",
-    "call_minutes",
-    "closed_call_count",
-    "next_action_rate",
-    "defect_count",
-    "resolved_count",
-    "resolution_days",
-    "total_resolution_days",
-    "offer_count",
-    "order_count",
-    "conversion_rate",
-    "ordered_amount",
-    "revenue",
-)
-# Columns that are NULL, not 0, when a branch has no value (averages skip NULLs), with their type.
-NULL_COLUMNS = {
-    "department": "varchar",
-    "channel_id": "integer",
-    "outcome_id": "integer",
-    "next_action_rate": "numeric",
-    "resolution_days": "numeric",
-    "total_resolution_days": "numeric",
-    "conversion_rate": "numeric",
-}
-
 
 class CrmRelationshipStaffReport(models.Model):
     """What each person of the staff does for the customers, one row per fact.
@@ -56,6 +21,7 @@ class CrmRelationshipStaffReport(models.Model):
     """
 
     _name = "crm.relationship.staff.report"
+    _inherit = "crm.relationship.report.mixin"
     _description = "Staff Performance Analysis"
     _auto = False
     _order = "date desc, id desc"
@@ -147,42 +113,49 @@ class CrmRelationshipStaffReport(models.Model):
         }
     )
 
-    @property
-    def _table_query(self):
-        return SQL(
-            """
-            SELECT b.*, c.currency_id
-              FROM (%s) AS b
-              JOIN res_company c ON c.id = b.company_id
-            """,
-            SQL(" UNION ALL ").join(self._get_branches()),
-        )
+    @api.model
+    def _select(self):
+        return SQL("%s, c.currency_id", super()._select())
 
     @api.model
-    def _branch(self, select, source_sql):
-        """One ``SELECT`` of the union: ``select`` maps column names to SQL, missing columns are 0 or NULL.
+    def _from(self):
+        return SQL("%s JOIN res_company c ON c.id = b.company_id", super()._from())
 
-        ``select["id"]`` is required: ``row_id(number, SQL("alias.id"))`` (from
-        ``odoo.addons.crm_relationship.models.row_id``), with a branch number
-        no other branch uses."""
-        if "id" not in select:
-            raise ValueError("A report branch needs an id: row_id(number, SQL('alias.id')).")
-        return SQL(
-            "SELECT %s %s",
-            SQL(", ").join(
-                SQL(
-                    "%s AS %s",
-                    select.get(col, SQL(f"NULL::{NULL_COLUMNS[col]}") if col in NULL_COLUMNS else SQL("0")),
-                    SQL.identifier(col),
-                )
-                for col in BRANCH_COLUMNS
-            ),
-            source_sql,
+    @api.model
+    def _get_branch_columns(self):
+        """A fact (who, in which department, for which customer and company), then its
+        figures; a rate, the channel and the outcome are NULL where they do not apply,
+        so that averages skip the row."""
+        figures = (
+            "call_count",
+            "call_minutes",
+            "closed_call_count",
+            "defect_count",
+            "resolved_count",
+            "offer_count",
+            "order_count",
+            "ordered_amount",
+            "revenue",
+        )
+        null = {
+            "department": "varchar",
+            "channel_id": "integer",
+            "outcome_id": "integer",
+            "next_action_rate": "numeric",
+            "resolution_days": "numeric",
+            "total_resolution_days": "numeric",
+            "conversion_rate": "numeric",
+        }
+        return (
+            super()._get_branch_columns()
+            | dict.fromkeys(("source", "date", "user_id", "partner_id", "company_id"))
+            | {column: SQL(f"NULL::{sql_type}") for column, sql_type in null.items()}
+            | dict.fromkeys(figures, SQL("0"))
         )
 
     @api.model
     def _get_branches(self):
-        """The ``SELECT`` of each kind of fact; override to add one.
+        """The ``SELECT`` of each kind of fact; override to add one (see ``crm.relationship.report.mixin``).
 
         Branch numbers of the row ids: 1 calls, 2 offers, 3 invoices, 4-6 the
         roles of a defect; 1-99 are kept for this add-on, 100-999 are free."""
@@ -214,7 +187,7 @@ class CrmRelationshipStaffReport(models.Model):
                     closed,
                 ),
             },
-            SQL("FROM crm_relationship_call call"),
+            SQL("crm_relationship_call call"),
         )
 
     @api.model
@@ -238,13 +211,8 @@ class CrmRelationshipStaffReport(models.Model):
                     confirmed,
                 ),
             },
-            SQL(
-                """
-                FROM sale_order so
-                JOIN res_partner rp ON rp.id = so.partner_id
-               WHERE so.state IN ('sent', 'sale', 'cancel')
-                """
-            ),
+            SQL("sale_order so JOIN res_partner rp ON rp.id = so.partner_id"),
+            SQL("so.state IN ('sent', 'sale', 'cancel')"),
         )
 
     @api.model
@@ -260,10 +228,8 @@ class CrmRelationshipStaffReport(models.Model):
                 "company_id": SQL("m.company_id"),
                 "revenue": SQL("m.amount_untaxed_signed"),
             },
-            SQL(
-                "FROM account_move m "
-                "WHERE m.state = 'posted' AND m.move_type IN ('out_invoice', 'out_refund')"
-            ),
+            SQL("account_move m"),
+            self.env["account.move"]._crm_customer_document_sql("m"),
         )
 
     @api.model
@@ -287,13 +253,13 @@ class CrmRelationshipStaffReport(models.Model):
             },
             SQL(
                 """
-                FROM crm_relationship_defect d
+                crm_relationship_defect d
           CROSS JOIN LATERAL (
                     VALUES (4, 'sales'::varchar, d.user_sales_id, d.closing_days),
                            (5, 'call_center'::varchar, d.user_call_center_id, d.confirmation_days),
                            (6, 'production'::varchar, d.user_production_id, d.analysis_days)
                 ) AS role(num, department, user_id, days)
-               WHERE role.user_id IS NOT NULL AND d.state != 'rejected'
                 """
             ),
+            SQL("role.user_id IS NOT NULL AND d.state != 'rejected'"),
         )

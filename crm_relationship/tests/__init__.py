@@ -8,6 +8,7 @@ from . import test_crm_relationship_call_security
 from . import test_crm_relationship_tour
 from . import test_crm_relationship_equipment
 from . import test_crm_relationship_rfm
+from . import test_crm_relationship_report_mixin
 from . import test_crm_relationship_event_rule
 from . import test_crm_relationship_profitability
 from . import test_crm_relationship_staff_performance

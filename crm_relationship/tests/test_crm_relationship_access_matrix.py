@@ -51,7 +51,8 @@ EXPECTED_ACCESS = {
     "crm.relationship.staff.report": {MANAGER: "r"},
     "crm.relationship.defect.report": {MANAGER: "r"},
     "crm.relationship.defect.component.report": {MANAGER: "r"},
-    # Abstract mixin of the defect reports: no table, no records, no rights.
+    # Abstract mixins of the reports: no table, no records, no rights.
+    "crm.relationship.report.mixin": {},
     "crm.relationship.defect.rate.mixin": {},
     "crm.relationship.customer.document": {},
     "crm.relationship.customer.status": {},
@@ -64,6 +65,7 @@ SHARED_MODELS = {
     "crm.relationship.call.channel": "channels (phone, e-mail, visit) are the same for every company",
     "crm.relationship.call.outcome": "call outcomes are the same for every company",
     "crm.relationship.rfm.segment": "segments are defined once; scores are computed per customer",
+    "crm.relationship.report.mixin": "abstract, no records",
     "crm.relationship.defect.rate.mixin": "abstract, no records",
     "crm.relationship.customer.document": "abstract, no records",
     "crm.relationship.customer.status": "abstract, no records (stored on partners)",
