@@ -7,6 +7,8 @@ from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
+from .crm_relationship_tools import get_batch_size
+
 BATCH_SIZE_PARAM = "crm_relationship.event_rule_batch_size"
 BATCH_SIZE_DEFAULT = 200
 
@@ -193,11 +195,7 @@ class CrmRelationshipEventRule(models.Model):
 
     @api.model
     def _get_batch_size(self):
-        try:
-            size = int(self.env["ir.config_parameter"].sudo().get_param(BATCH_SIZE_PARAM, BATCH_SIZE_DEFAULT))
-        except (TypeError, ValueError):
-            size = BATCH_SIZE_DEFAULT
-        return max(size, 1)
+        return get_batch_size(self.env, BATCH_SIZE_PARAM, BATCH_SIZE_DEFAULT)
 
     def _evaluate(self, pending=None):
         """Fire every rule of ``self`` for the customers matching it and not fired yet in the period,

@@ -3,6 +3,8 @@ from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
+from .crm_relationship_tools import get_batch_size
+
 RFM_SCORE_FIELDS = (
     "crm_rfm_recency",
     "crm_rfm_frequency",
@@ -150,11 +152,7 @@ class CrmRelationshipRfmSegment(models.Model):
 
     @api.model
     def _get_batch_size(self):
-        try:
-            size = int(self.env["ir.config_parameter"].sudo().get_param(BATCH_SIZE_PARAM, BATCH_SIZE_DEFAULT))
-        except (TypeError, ValueError):
-            size = BATCH_SIZE_DEFAULT
-        return max(size, 1)
+        return get_batch_size(self.env, BATCH_SIZE_PARAM, BATCH_SIZE_DEFAULT)
 
     @api.model
     def _get_rfm_invoice_condition(self):

@@ -95,3 +95,13 @@ def check_company_hiding_names(records, fnames, check):
                         )
                     ) from None
         raise
+
+
+def get_batch_size(env, param, default):
+    """Records a batch job handles per committed batch: the system parameter
+    ``param`` (a positive integer), ``default`` when unset or invalid."""
+    try:
+        size = int(env["ir.config_parameter"].sudo().get_param(param, default))
+    except (TypeError, ValueError):
+        size = default
+    return max(size, 1)

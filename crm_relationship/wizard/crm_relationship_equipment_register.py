@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from ..models.crm_relationship_tools import get_batch_size
+
 BATCH_SIZE_PARAM = "crm_relationship.equipment_register_batch_size"
 BATCH_SIZE_DEFAULT = 500
 
@@ -73,11 +75,7 @@ class CrmRelationshipEquipmentRegister(models.TransientModel):
 
     @api.model
     def _get_batch_size(self):
-        try:
-            size = int(self.env["ir.config_parameter"].sudo().get_param(BATCH_SIZE_PARAM, BATCH_SIZE_DEFAULT))
-        except (TypeError, ValueError):
-            size = BATCH_SIZE_DEFAULT
-        return max(size, 1)
+        return get_batch_size(self.env, BATCH_SIZE_PARAM, BATCH_SIZE_DEFAULT)
 
     def _get_remaining_lines(self, limit=None):
         """Customer move lines of the request not gone through yet, oldest first (up to ``limit``)."""
