@@ -111,8 +111,6 @@ class CrmRelationshipEventRule(models.Model):
                 )
             if rule.rule_type == "defect_count" and rule.defect_count <= 0:
                 raise ValidationError(self.env._("Set the number of defects of '%s'.", rule.name))
-            if rule.rule_type == "defect_count" and "crm.relationship.defect" not in self.env:
-                raise ValidationError(self.env._("Defect rules need the defect reports."))
 
     def action_view_logs(self):
         self.ensure_one()

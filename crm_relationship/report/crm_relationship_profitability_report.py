@@ -181,10 +181,12 @@ class CrmRelationshipProfitabilityReport(models.Model):
 
         Branch numbers of the row ids: 1 invoices and credit notes, 2 returns,
         3 calls, 4 defects; 1-99 are kept for this add-on, 100-999 are free."""
-        branches = [self._get_invoice_branch(), self._get_return_branch(), self._get_call_branch()]
-        if "crm.relationship.defect" in self.env:
-            branches.append(self._get_defect_branch())
-        return branches
+        return [
+            self._get_invoice_branch(),
+            self._get_return_branch(),
+            self._get_call_branch(),
+            self._get_defect_branch(),
+        ]
 
     @api.model
     def _get_invoice_branch(self):

@@ -159,10 +159,12 @@ class CrmRelationshipStaffReport(models.Model):
 
         Branch numbers of the row ids: 1 calls, 2 offers, 3 invoices, 4-6 the
         roles of a defect; 1-99 are kept for this add-on, 100-999 are free."""
-        branches = [self._get_call_branch(), self._get_offer_branch(), self._get_invoice_branch()]
-        if "crm.relationship.defect" in self.env:
-            branches.append(self._get_defect_branch())
-        return branches
+        return [
+            self._get_call_branch(),
+            self._get_offer_branch(),
+            self._get_invoice_branch(),
+            self._get_defect_branch(),
+        ]
 
     @api.model
     def _get_call_branch(self):

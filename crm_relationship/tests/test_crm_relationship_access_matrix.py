@@ -241,10 +241,9 @@ class CrmRelationshipTwoCompaniesCase(CrmRelationshipCase):
             "crm.relationship.event.rule": cls.event_rule_b,
             "crm.relationship.event.log": event_log,
         }
-        if "crm.relationship.defect.recall.log" in env:
-            records["crm.relationship.defect.recall.log"] = env["crm.relationship.defect.recall.log"].create(
-                {"defect_id": cls.defect_b.id, "user_id": cls.user_b.id, "mode": "call"}
-            )
+        records["crm.relationship.defect.recall.log"] = env["crm.relationship.defect.recall.log"].create(
+            {"defect_id": cls.defect_b.id, "user_id": cls.user_b.id, "mode": "call"}
+        )
         env.flush_all()
         company_b_domain = Domain("company_id", "=", company.id)
         records["crm.relationship.timeline"] = env["crm.relationship.timeline"].search(
