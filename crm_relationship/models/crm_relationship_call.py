@@ -5,7 +5,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL, frozendict
+from odoo.tools import frozendict
 
 from .crm_relationship_tools import (
     check_company_hiding_names,
@@ -342,10 +342,6 @@ class CrmRelationshipCall(models.Model):
         }
 
     @api.model
-    def _crm_get_timeline_joins(self):
-        return SQL()
-
-    @api.model
     def _crm_get_timeline_columns(self):
         return {
             "date": "doc.date_start",
@@ -353,7 +349,6 @@ class CrmRelationshipCall(models.Model):
             "department": "doc.department",
             "name": "doc.subject",
             "partner_id": "COALESCE(doc.contact_id, doc.partner_id)",
-            "commercial_partner_id": "doc.partner_id",
             "user_id": "doc.user_id",
         }
 

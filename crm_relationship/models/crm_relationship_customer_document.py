@@ -110,7 +110,9 @@ class CrmRelationshipCustomerDocument(models.AbstractModel):
             "res_id": "doc.id",
             "name": "doc.name",
             "partner_id": "doc.partner_id",
-            "commercial_partner_id": "rp.commercial_partner_id",
+            "commercial_partner_id": "doc.partner_id"
+            if self._crm_customer_is_partner()
+            else "rp.commercial_partner_id",
             "company_id": "doc.company_id",
             "state": f"doc.{self._crm_timeline_state_field}",
         }
@@ -127,8 +129,16 @@ class CrmRelationshipCustomerDocument(models.AbstractModel):
         )
 
     @api.model
+    def _crm_customer_is_partner(self):
+        """Whether ``partner_id`` is the customer itself (a commercial entity)."""
+        return self._crm_customer_path == "partner_id"
+
+    @api.model
     def _crm_get_timeline_joins(self):
-        """``JOIN`` clauses of the timeline branch; ``rp`` is the document's partner by default."""
+        """``JOIN`` clauses of the timeline branch: by default ``rp``, the
+        document's partner, whose commercial entity is the customer."""
+        if self._crm_customer_is_partner():
+            return SQL()
         return SQL("JOIN res_partner rp ON rp.id = doc.partner_id")
 
     @api.model

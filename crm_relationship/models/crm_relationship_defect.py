@@ -1172,17 +1172,12 @@ class CrmRelationshipDefect(models.Model):
         }
 
     @api.model
-    def _crm_get_timeline_joins(self):
-        return SQL()
-
-    @api.model
     def _crm_get_timeline_columns(self):
         return {
             "date": "doc.date_reported",
             "entry_type": "'defect'",
             "department": "'production'",
             "partner_id": "COALESCE(doc.contact_id, doc.partner_id)",
-            "commercial_partner_id": "doc.partner_id",
             "user_id": "COALESCE(doc.user_production_id, doc.user_call_center_id)",
             "is_alert": SQL("doc.state IN %s", tuple(self._get_open_states())),
         }

@@ -531,17 +531,12 @@ class CrmRelationshipEquipment(models.Model):
         }
 
     @api.model
-    def _crm_get_timeline_joins(self):
-        return SQL()
-
-    @api.model
     def _crm_get_timeline_columns(self):
         return {
             "date": "COALESCE(doc.delivery_date::timestamp, doc.create_date)",
             "entry_type": "'equipment'",
             "department": "'logistics'",
             "partner_id": "doc.site_id",
-            "commercial_partner_id": "doc.partner_id",
             "is_alert": "doc.state = 'under_repair'",
         }
 
