@@ -31,7 +31,7 @@ class TestCrmRelationshipDefectRouting(CrmRelationshipDefectCase):
     def _routed(self, defect):
         return {
             department: (entry["partners"], entry["emails"])
-            for department, entry in defect._get_routed_recipients().items()
+            for department, entry in defect._get_routed_recipients()[defect].items()
         }
 
     def test_defaults_without_rules(self):

@@ -17,11 +17,17 @@ class TestCrmRelationshipDefectTraceability(CrmRelationshipDefectCase):
         cls.picking_verdi = cls._deliver(cls.verdi, cls.boiler, cls.lot)
         cls.picking_neri = cls._deliver(cls.neri, cls.boiler, cls.other_lot)
 
+    @staticmethod
+    def _affected(defect):
+        """``(customers, equipment)`` affected by ``defect``, from a fresh lookup."""
+        trace = defect._get_traceability()[defect]
+        return trace["customers"], trace["equipment"]
+
     def test_deliveries_and_affected_customers(self):
         defect = self._create_defect(equipment_id=self._equipment_of(self.customer, self.lot).id)
         self.assertEqual(defect.traced_lot_ids, self.lot)
         self.assertEqual(defect.delivery_ids, self.picking_rossi | self.picking_bianchi | self.picking_verdi)
-        customers, equipment = defect._get_affected_customers()
+        customers, equipment = self._affected(defect)
         self.assertEqual(customers, self.bianchi | self.verdi, "other customers of the same lot only")
         self.assertEqual(equipment, self._equipment_of(self.bianchi) | self._equipment_of(self.verdi))
         self.assertEqual(len(equipment), 3)
@@ -34,24 +40,24 @@ class TestCrmRelationshipDefectTraceability(CrmRelationshipDefectCase):
 
         returned = self._equipment_of(self.verdi)
         returned.action_set_returned()
-        self.assertEqual(defect._get_affected_customers()[1], self._equipment_of(self.bianchi))
-        self.assertIn(self.verdi, defect._get_affected_customers()[0], "still received the lot")
+        self.assertEqual(self._affected(defect)[1], self._equipment_of(self.bianchi))
+        self.assertIn(self.verdi, self._affected(defect)[0], "still received the lot")
 
         without_lot = self._create_defect(lot_id=False)
         self.assertEqual(
-            without_lot._get_affected_customers(),
+            self._affected(without_lot),
             (self.env["res.partner"], self.env["crm.relationship.equipment"]),
         )
         with self._assert_raises_message(UserError, "Set the serial/lot number"):
             without_lot.action_open_recall()
 
     def _count_queries(self, defect):
-        """Queries of ``_get_affected_customers`` with a cold ORM cache (the environment warmed up)."""
-        defect._get_affected_customers()
+        """Queries of ``_get_traceability`` with a cold ORM cache (the environment warmed up)."""
+        self._affected(defect)
         self.env.flush_all()
         self.env.invalidate_all()
         start = self.cr.sql_log_count
-        customers, _equipment = defect._get_affected_customers()
+        customers, _equipment = self._affected(defect)
         return self.cr.sql_log_count - start, customers
 
     def test_affected_customers_query_count_does_not_grow(self):
@@ -89,7 +95,8 @@ class TestCrmRelationshipDefectTraceability(CrmRelationshipDefectCase):
         self.assertIn(defect.name, calls[0].subject)
         self.assertEqual(result["domain"], [("defect_id", "=", defect.id)])
         self.assertEqual(defect.call_count, 2)
-        again = defect._create_recall_calls(self.bianchi | self.verdi)
+        wizard = self.env["crm.relationship.defect.recall"].create({"defect_id": defect.id, "mode": "call"})
+        again = wizard._create_recall_calls(self.bianchi | self.verdi)
         self.assertFalse(again, "no second open call to the same customer")
 
     def test_recall_mails_in_each_customer_language(self):
@@ -114,4 +121,4 @@ class TestCrmRelationshipDefectTraceability(CrmRelationshipDefectCase):
         self.assertIn(defect.name, mails.body_html)
         self.assertEqual(mails.subject, "Avviso importante sul vostro Boiler CX24")
         self.assertIn("Recall e-mail queued for 1 customers.", defect.message_ids[0].body)
-        self.assertEqual(neri_defect._get_affected_customers()[0], self.neri)
+        self.assertEqual(self._affected(neri_defect)[0], self.neri)

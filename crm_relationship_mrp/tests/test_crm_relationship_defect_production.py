@@ -81,6 +81,12 @@ class TestCrmRelationshipDefectProduction(CrmRelationshipDefectCase):
         production.button_mark_done()
         return production, lot
 
+    @staticmethod
+    def _affected(defect):
+        """``(customers, equipment)`` affected by ``defect``, from a fresh lookup."""
+        trace = defect._get_traceability()[defect]
+        return trace["customers"], trace["equipment"]
+
     def test_production_order_and_component_lots(self):
         self.assertEqual(self.mo_1.state, "done")
         defect = self._create_defect(product_id=self.mx.id, lot_id=self.mx_1.id)
@@ -93,14 +99,14 @@ class TestCrmRelationshipDefectProduction(CrmRelationshipDefectCase):
 
     def test_affected_customers_share_the_component_lot(self):
         defect = self._create_defect(product_id=self.mx.id, lot_id=self.mx_1.id)
-        customers, equipment = defect._get_affected_customers()
+        customers, equipment = self._affected(defect)
         self.assertEqual(customers, self.bianchi, "Verdi's boiler has another burner lot")
         self.assertEqual(equipment, self._equipment_of(self.bianchi, self.mx_2))
         self.assertEqual(len(equipment), 1)
         unrelated = self._create_defect(
             partner_id=self.verdi.id, contact_id=False, product_id=self.mx.id, lot_id=self.mx_3.id
         )
-        self.assertFalse(unrelated._get_affected_customers()[0], "nobody else has a BRN-02 burner")
+        self.assertFalse(self._affected(unrelated)[0], "nobody else has a BRN-02 burner")
         self.assertEqual(unrelated.component_lot_ids, self.burner_lot_2)
 
     def test_defect_of_a_component_lot_reaches_the_units_built_with_it(self):
@@ -108,24 +114,25 @@ class TestCrmRelationshipDefectProduction(CrmRelationshipDefectCase):
             partner_id=self.neri.id, contact_id=False, product_id=self.burner.id, lot_id=self.burner_lot_1.id
         )
         self.assertEqual(defect.batch_lot_ids, self.mx_1 | self.mx_2)
-        customers, equipment = defect._get_affected_customers()
+        customers, equipment = self._affected(defect)
         self.assertEqual(customers, self.customer | self.bianchi)
         self.assertEqual(equipment.lot_id, self.mx_1 | self.mx_2)
 
     def test_recall_reaches_the_batch(self):
         defect = self._create_defect(product_id=self.mx.id, lot_id=self.mx_1.id)
         defect.action_confirm()
-        calls = defect._create_recall_calls(defect.affected_partner_ids)
+        wizard = self.env["crm.relationship.defect.recall"].create({"defect_id": defect.id, "mode": "call"})
+        calls = wizard._create_recall_calls(defect.affected_partner_ids)
         self.assertEqual(calls.partner_id, self.bianchi)
         self.assertEqual(calls.equipment_id, self._equipment_of(self.bianchi, self.mx_2))
 
     def _count_queries(self, defect):
-        """Queries of ``_get_affected_customers`` with a cold ORM cache (the environment warmed up)."""
-        defect._get_affected_customers()
+        """Queries of ``_get_traceability`` with a cold ORM cache (the environment warmed up)."""
+        self._affected(defect)
         self.env.flush_all()
         self.env.invalidate_all()
         start = self.cr.sql_log_count
-        customers, _equipment = defect._get_affected_customers()
+        customers, _equipment = self._affected(defect)
         return self.cr.sql_log_count - start, customers
 
     def test_query_count_does_not_grow_with_the_batch(self):
