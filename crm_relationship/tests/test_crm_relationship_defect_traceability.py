@@ -1,5 +1,7 @@
+from unittest.mock import patch
+
 from odoo.exceptions import UserError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .test_crm_relationship_defect_common import CrmRelationshipDefectCase
 
@@ -70,6 +72,54 @@ class TestCrmRelationshipDefectTraceability(CrmRelationshipDefectCase):
         large, customers = self._count_queries(defect)
         self.assertEqual(len(customers), 8)
         self.assertEqual(large, small, "no query per customer")
+
+    def _form_load(self, defect, user):
+        """Open the form of ``defect`` as ``user`` in the web client, with a cold ORM cache (the
+        environment warmed up): ``(queries, traceability lookups, values read)``."""
+        defect = defect.with_user(user).with_context(allowed_company_ids=self.company.ids)
+        spec = self._form_spec(defect)
+        self.env.flush_all()
+        self.env.invalidate_all()
+        defect.web_read(spec)  # warm up: the user's access rules, read once per registry
+        self.env.invalidate_all()
+        Defect = type(defect)
+        with patch.object(
+            Defect, "_get_traceability", autospec=True, side_effect=Defect._get_traceability
+        ) as lookup:
+            start = self.cr.sql_log_count
+            values = defect.web_read(spec)[0]
+            queries = self.cr.sql_log_count - start
+        return queries, lookup.call_count, values
+
+    def test_form_load_traces_once_whatever_the_number_of_customers(self):
+        stock_operator = new_test_user(
+            self.env,
+            login="defect_stock_operator",
+            groups="crm_relationship.crm_relationship_group_user,stock.group_stock_user",
+        )
+        defect = self._create_defect()
+        small = {}
+        for user in (self.rel_user, stock_operator):
+            queries, lookups, values = self._form_load(defect, user)
+            self.assertEqual(lookups, 1, "one lookup for every traceability field of the form")
+            self.assertEqual(values["affected_partner_count"], 2)
+            self.assertEqual(len(values["affected_partner_ids"]), 2)
+            self.assertEqual(len(values["affected_equipment_ids"]), 3, "two units at Bianchi")
+            self.assertEqual("delivery_ids" in values, user == stock_operator)
+            small[user] = queries
+        self.assertEqual(len(self._form_load(defect, stock_operator)[2]["delivery_ids"]), 3)
+
+        for index in range(6):
+            customer = self._create_call_customer(f"Cliente {index}", email=f"c{index}@example.com")
+            self._deliver(customer, self.boiler, self.lot)
+        for user in (self.rel_user, stock_operator):
+            queries, lookups, values = self._form_load(defect, user)
+            self.assertEqual(lookups, 1)
+            self.assertEqual(values["affected_partner_count"], 8)
+            self.assertEqual(len(values["affected_partner_ids"]), 8)
+            self.assertEqual(len(values["affected_equipment_ids"]), 9)
+            self.assertEqual(queries, small[user], "no query per affected customer, unit or delivery")
+            self.assertLessEqual(queries, 30)
 
     def test_recall_calls(self):
         defect = self._create_defect(user=self.rel_user)

@@ -1,5 +1,7 @@
+from unittest.mock import patch
+
 from odoo import fields
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from odoo.addons.crm_relationship.tests.test_crm_relationship_defect_common import CrmRelationshipDefectCase
 
@@ -147,6 +149,43 @@ class TestCrmRelationshipDefectProduction(CrmRelationshipDefectCase):
         self.assertEqual(len(customers), 5)
         self.assertEqual(large, small, "no query per customer or per unit")
         self.assertLessEqual(large, 10)
+
+    def test_lots_traced_together_as_alone(self):
+        lots = self.mx_1 | self.mx_3 | self.burner_lot_1 | self.burner_lot_2
+        together = lots._crm_get_origin_trace()
+        for lot in lots:
+            alone = lot._crm_get_origin_trace()[lot]
+            self.assertEqual(together[lot].keys(), alone.keys())
+            for key, records in alone.items():
+                self.assertEqual(together[lot][key], records, f"{lot.name}: {key}")
+        self.assertEqual(together[self.mx_1]["lots"], self.mx_1 | self.mx_2)
+        self.assertEqual(together[self.mx_3]["lots"], self.mx_3)
+        self.assertEqual(together[self.burner_lot_1]["lots"], self.burner_lot_1 | self.mx_1 | self.mx_2)
+        self.assertEqual(together[self.burner_lot_2]["productions"], self.env["mrp.production"])
+        deliveries = (self.mx_1 | self.mx_2 | self.mx_3)._crm_get_customer_deliveries()
+        self.assertEqual(deliveries[self.mx_2]["deliveries"], self.picking_bianchi)
+        self.assertEqual(deliveries[self.mx_3]["customers"], self.verdi)
+
+    def test_form_load_traces_production_once(self):
+        planner = new_test_user(
+            self.env,
+            login="defect_mrp_planner",
+            groups="crm_relationship.crm_relationship_group_user,mrp.group_mrp_user",
+        )
+        defect = self._create_defect(product_id=self.mx.id, lot_id=self.mx_1.id).with_user(planner)
+        defect = defect.with_context(allowed_company_ids=self.company.ids)
+        spec = self._form_spec(defect)
+        self.assertIn("production_ids", spec)
+        self.env.invalidate_all()
+        Lot = type(self.env["stock.lot"])
+        with patch.object(
+            Lot, "_crm_get_production_trace", autospec=True, side_effect=Lot._crm_get_production_trace
+        ) as production_trace:
+            values = defect.web_read(spec)[0]
+        self.assertEqual(production_trace.call_count, 1, "one lookup for every traceability field")
+        self.assertEqual(values["production_ids"], [{"id": self.mo_1.id, "display_name": self.mo_1.name}])
+        self.assertEqual([lot["id"] for lot in values["batch_lot_ids"]], self.mx_2.ids)
+        self.assertEqual(values["affected_partner_count"], 1)
 
     def test_defect_rate_per_component_lot(self):
         self._create_defect(product_id=self.mx.id, lot_id=self.mx_1.id)
