@@ -962,7 +962,7 @@ class CrmRelationshipDefect(models.Model):
         those customers' units still at the customer.
         """
         Lot = self.env["stock.lot"]
-        Partner = self.env["res.partner"]
+        Equipment = self.env["crm.relationship.equipment"]
         origins = self.lot_id._crm_get_origin_trace()
         traced = Lot.union(*(origin["lots"] for origin in origins.values()))
         deliveries = traced._crm_get_customer_deliveries()
@@ -971,12 +971,17 @@ class CrmRelationshipDefect(models.Model):
         for defect in self:
             trace = dict(origins.get(defect.lot_id, {"lots": Lot}))
             lots = trace["lots"]
-            units = self.env["crm.relationship.equipment"].union(*(equipment[lot] for lot in lots))
-            customers = Partner.union(*(deliveries[lot]["customers"] for lot in lots)) | units.partner_id
+            customer_ids = {cid for lot in lots for cid in deliveries[lot]["customers"]._ids}
+            unit_ids = []
+            for unit in Equipment.union(*(equipment[lot] for lot in lots)):
+                customer_ids.add(unit.partner_id.id)
+                if unit.partner_id.id != defect.partner_id.id:
+                    unit_ids.append(unit.id)
+            customer_ids -= {defect.partner_id.id, False}
             trace.update(
                 deliveries=self.env["stock.picking"].union(*(deliveries[lot]["deliveries"] for lot in lots)),
-                customers=(customers - defect.partner_id).sorted("id"),
-                equipment=units.filtered(lambda unit, defect=defect: unit.partner_id != defect.partner_id),
+                customers=self.env["res.partner"].browse(sorted(customer_ids)),
+                equipment=Equipment.browse(unit_ids),
             )
             result[defect] = trace
         return result

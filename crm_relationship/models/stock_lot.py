@@ -63,11 +63,6 @@ class StockLot(models.Model):
         grouped query for all the lots, with ``sudo()``: whoever may read a
         defect report sees who received its lot, not the stock moves.
         """
-        Picking = self.env["stock.picking"]
-        Partner = self.env["res.partner"]
-        result = {lot: {"deliveries": Picking, "customers": Partner} for lot in self}
-        if not self:
-            return result
         MoveLine = self.env["stock.move.line"]
         domain = (
             MoveLine._crm_get_customer_delivery_domain()
@@ -75,28 +70,35 @@ class StockLot(models.Model):
             & Domain("picking_id", "!=", False)
             & Domain("company_id", "in", self.env.companies.ids)
         )
-        groups = MoveLine.sudo()._read_group(
-            domain, ["lot_id", "picking_id", "picking_id.partner_id.commercial_partner_id"]
-        )
-        for lot, picking, customer in groups:
-            trace = result[lot]
-            trace["deliveries"] |= Picking.browse(picking.ids)
-            trace["customers"] |= Partner.browse(customer.ids)
-        return result
+        ids = {lot: ({}, {}) for lot in self}  # {lot: ({picking id: None}, {customer id: None})}
+        if self:
+            groupby = ["lot_id", "picking_id", "picking_id.partner_id.commercial_partner_id"]
+            for lot, picking, customer in MoveLine.sudo()._read_group(domain, groupby):
+                picking_ids, customer_ids = ids[lot]
+                picking_ids[picking.id] = None
+                if customer:
+                    customer_ids[customer.id] = None
+        return {
+            lot: {
+                "deliveries": self.env["stock.picking"].browse(list(picking_ids)),
+                "customers": self.env["res.partner"].browse(list(customer_ids)),
+            }
+            for lot, (picking_ids, customer_ids) in ids.items()
+        }
 
     def _crm_get_customer_equipment(self):
         """``{lot: crm.relationship.equipment}``: the registered units of each lot of ``self`` still at a
         customer (neither returned nor retired), in the user's companies; one search, with ``sudo()``."""
         Equipment = self.env["crm.relationship.equipment"]
-        result = dict.fromkeys(self, Equipment)
         if not self:
-            return result
+            return {}
         units = Equipment.sudo().search_fetch(
             Domain("lot_id", "in", self.ids)
             & Domain("state", "not in", ("returned", "retired"))
             & Domain("company_id", "in", self.env.companies.ids),
             ["lot_id", "partner_id"],
         )
-        for lot, lot_units in units.grouped("lot_id").items():
-            result[lot] |= Equipment.browse(lot_units.ids)
-        return result
+        units_by_lot = units.grouped("lot_id")
+        return {
+            lot: Equipment.browse(units_by_lot[lot].ids) if lot in units_by_lot else Equipment for lot in self
+        }

@@ -56,7 +56,7 @@ class CrmRelationshipDefectRecall(models.TransientModel):
     template_id = fields.Many2one(
         "mail.template",
         string="E-mail Template",
-        domain="[('model', '=', 'res.partner')]",
+        domain="[('model', '=', 'res.partner'), ('use_default_to', '=', True)]",
         default=lambda self: self.env.ref(
             "crm_relationship.crm_relationship_defect_mail_template_recall", raise_if_not_found=False
         ),
@@ -134,6 +134,12 @@ class CrmRelationshipDefectRecall(models.TransientModel):
             raise UserError(self.env._("Choose the e-mail template of the recall."))
         if self.template_id.model != "res.partner":
             raise UserError(self.env._("The recall e-mail template must be a template for contacts."))
+        if not self.template_id.use_default_to:
+            raise UserError(
+                self.env._(
+                    "The recall e-mail template must write to each customer: tick its Default Recipients."
+                )
+            )
         self._queue_recall_mails(customers)
         return {"type": "ir.actions.act_window_close"}
 
