@@ -945,7 +945,7 @@ class CrmRelationshipDefect(models.Model):
         return mails
 
     # ------------------------------------------------------------------
-    # Traceability
+    # Traceability and recall
     # ------------------------------------------------------------------
 
     def _get_traceability(self):

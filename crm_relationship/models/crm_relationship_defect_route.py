@@ -129,18 +129,17 @@ class CrmRelationshipDefectRoute(models.Model):
 
         ``{defect: {department: {"routes", "responsible", "partners",
         "emails"}}}`` for ``sales``, ``call_center`` and ``production``. The
-        active rules are read once and each rule selects the reports it
-        applies to (:meth:`_get_defect_domain`), whatever the number of
-        reports. ``responsible`` is the report's responsible of the
-        department, or when it has none, the first user of the matching
-        rules or else of the defaults (:meth:`_assign_defect_responsibles`
-        writes it). The rules are read with ``sudo()``. A department with matching rules involves their users,
-        team members and plain addresses and the responsible; a department
-        without gets :meth:`_get_default_users`. Override to route
-        differently: the followers and the confirmation e-mail follow the
-        result.
+        active rules are read once, with ``sudo()``, and each rule selects the
+        reports it applies to (:meth:`_get_defect_domain`): no query per
+        report. ``routes`` are the rules of the department matching the
+        report; ``responsible`` is the report's responsible of the
+        department or, when it has none, the first user of those rules, else
+        of the defaults (:meth:`_assign_defect_responsibles` writes it). A
+        department with matching rules involves their users, team members and
+        plain addresses, and the responsible; a department without gets
+        :meth:`_get_default_users`. Override to route differently: the
+        followers and the confirmation e-mail follow the result.
         """
-        Partner = self.env["res.partner"]
         Route = self.sudo()  # only managers read the rules
         matched = defaultdict(Route.browse)
         for route in Route.search([]):
@@ -154,16 +153,15 @@ class CrmRelationshipDefectRoute(models.Model):
                 defaults = self._get_default_users(defect, department)
                 responsible = defect[RESPONSIBLE_FIELDS[department]] or (routes.user_ids or defaults)[:1]
                 if routes:
-                    partners = routes._get_partners()
+                    partners = routes._get_partners() | responsible.filtered("active").partner_id
                     emails = routes._get_emails()
                 else:
-                    partners, emails = Partner, []
-                    responsible |= defaults
-                partners |= responsible.filtered("active").partner_id
+                    partners = (responsible | defaults).filtered("active").partner_id
+                    emails = []
                 known = set(partners.mapped("email_normalized"))
                 routing[defect][department] = {
                     "routes": routes,
-                    "responsible": responsible[:1],
+                    "responsible": responsible,
                     "partners": partners,
                     "emails": [email for email in emails if email not in known],
                 }
