@@ -974,8 +974,9 @@ class CrmRelationshipDefect(models.Model):
             customer_ids = {cid for lot in lots for cid in deliveries[lot]["customers"]._ids}
             unit_ids = []
             for unit in Equipment.union(*(equipment[lot] for lot in lots)):
-                customer_ids.add(unit.partner_id.id)
-                if unit.partner_id.id != defect.partner_id.id:
+                holder_id = unit.partner_id.id
+                customer_ids.add(holder_id)
+                if holder_id != defect.partner_id.id:
                     unit_ids.append(unit.id)
             customer_ids -= {defect.partner_id.id, False}
             trace.update(
