@@ -11,13 +11,14 @@ Usage (from the repository root, on a database where crm_relationship is install
    deliveries, move lines and equipment are cloned from it through SQL.
 2. For each lot, a non-admin Relationship User (the web client's context:
    ``allowed_company_ids``) reports a defect of the first customer; measured
-   with a cold ORM cache: ``_get_affected_customers()`` (time and SQL queries)
-   against a raw SQL baseline, then the recording of a recall by e-mail
-   (``_queue_recall_mails``: what the user's request does, nothing rendered),
-   the rendering and queueing of those e-mails as the scheduled action does
-   (``_send_pending_mails`` as superuser, in batches of the
-   ``crm_relationship.recall_mail_batch_size`` parameter, default 500), and the
-   planning of the recall calls (``_create_recall_calls``); all rolled back.
+   with a cold ORM cache: the affected customers of ``_get_traceability()``
+   (time and SQL queries) against a raw SQL baseline, then the recording of a
+   recall by e-mail by the recall wizard (``_queue_recall_mails``: what the
+   user's request does, nothing rendered), the rendering and queueing of those
+   e-mails as the scheduled action does (``_send_pending_mails`` as superuser,
+   in batches of the ``crm_relationship.recall_mail_batch_size`` parameter,
+   default 500), and the planning of the recall calls by the wizard
+   (``_create_recall_calls``); all rolled back.
 3. Prints the figures of the 20-customer and of the 2,000-customer lot side by
    side: the number of queries of the request does not grow with the number
    of customers; the scheduled action adds a fixed number of queries per batch.
@@ -278,6 +279,26 @@ def raw_affected(env, defect_id, with_manufacturing):
     )
 
 
+def affected(defect):
+    """The add-on's ``(customers, equipment)`` affected by ``defect``."""
+    trace = defect._get_traceability()[defect]
+    return trace["customers"], trace["equipment"]
+
+
+def recall_wizard(defect, mode, customers, template=None):
+    """The recall wizard of ``defect`` in ``mode`` for ``customers`` (created before the measures)."""
+    wizard = defect.env["crm.relationship.defect.recall"].create(
+        {
+            "defect_id": defect.id,
+            "mode": mode,
+            "template_id": template.id if template else False,
+            "partner_ids": [Command.set(customers.ids)],
+        }
+    )
+    wizard.env.flush_all()
+    return wizard
+
+
 def bench_lot(env, product, lot_name, with_manufacturing):
     lot = env["stock.lot"].search([("name", "=", lot_name), ("product_id", "=", product.id)])
     first = env["res.partner"].search([("name", "=", f"{lot_name} customer 0")], limit=1)
@@ -291,8 +312,8 @@ def bench_lot(env, product, lot_name, with_manufacturing):
         }
     )
     defect.action_confirm()
-    defect._get_affected_customers()  # warm the environment (companies, registry caches)
-    (customers, equipment), affected_s, affected_q = measure(env, defect._get_affected_customers)
+    affected(defect)  # warm the environment (companies, registry caches)
+    (customers, equipment), affected_s, affected_q = measure(env, lambda: affected(defect))
     raw_affected(env, defect.id, with_manufacturing)  # warm-up
     (raw_customers, raw_equipment), raw_s, _raw_q = measure(
         env, lambda: raw_affected(env, defect.id, with_manufacturing)
@@ -306,7 +327,8 @@ def bench_lot(env, product, lot_name, with_manufacturing):
         )
     template = env.ref("crm_relationship.crm_relationship_defect_mail_template_recall")
     with env.cr.savepoint(flush=False) as savepoint:
-        log, mail_s, mail_q = measure(env, lambda: defect._queue_recall_mails(customers, template))
+        wizard = recall_wizard(defect, "email", customers, template)
+        log, mail_s, mail_q = measure(env, lambda: wizard._queue_recall_mails(customers))
         cron_log = log.sudo()  # the scheduled action renders the e-mails, outside the user's request
 
         def render():
@@ -319,7 +341,8 @@ def bench_lot(env, product, lot_name, with_manufacturing):
         recorded = len(cron_log.partner_ids)
         savepoint.rollback()
     with env.cr.savepoint(flush=False) as savepoint:
-        calls, call_s, call_q = measure(env, lambda: defect._create_recall_calls(customers))
+        wizard = recall_wizard(defect, "call", customers)
+        calls, call_s, call_q = measure(env, lambda: wizard._create_recall_calls(customers))
         called = sorted(call.partner_id.id for call in calls.sudo())
         savepoint.rollback()
     return {

@@ -10,7 +10,7 @@ from odoo.fields import Command, Domain
 from odoo.tools import SQL, email_normalize, frozendict, is_html_empty
 from odoo.tools.mail import generate_tracking_message_id
 
-from .crm_relationship_defect_route import ROUTED_DEPARTMENTS, SEVERITIES
+from .crm_relationship_defect_route import SEVERITIES
 from .crm_relationship_tools import (
     check_company_hiding_names,
     check_workflow_write,
@@ -39,17 +39,18 @@ class CrmRelationshipDefect(models.Model):
     """A defect of a product reported by a customer, followed until it is closed.
 
     The report connects the departments involved in solving it: on
-    confirmation, the people routed by :meth:`_get_routed_recipients` (routing
-    rules, or the defaults) follow the report and get a templated e-mail in
-    their language; every later status change notifies the followers, and
-    replies to those e-mails come back to the report through the catchall
-    address and the references of the e-mail (Odoo's reply routing), from
-    the people involved only (:meth:`_routing_check_defect_route`).
+    confirmation, the people routed to it (:meth:`_get_routed_recipients`,
+    from ``crm.relationship.defect.route``: routing rules, or the defaults)
+    follow the report and get a templated e-mail in their language; every
+    later status change notifies the followers, and replies to those e-mails
+    come back to the report through the catchall address and the references
+    of the e-mail (Odoo's reply routing), from the people involved only
+    (:meth:`_routing_check_defect_route`).
 
-    From the serial/lot number, :meth:`_get_affected_customers` finds the
-    other customers who received units of the same lot (and, with
+    From the serial/lot number, :meth:`_get_traceability` finds the other
+    customers who received units of the same lot (and, with
     ``crm_relationship_mrp``, of the same production batch or with the same
-    component lot), so they can be called or notified in bulk.
+    component lot), so the recall wizard can call or notify them in bulk.
     """
 
     _name = "crm.relationship.defect"
@@ -249,7 +250,8 @@ class CrmRelationshipDefect(models.Model):
         help="Days from the resolution to the closing with the customer: the sales part.",
     )
     defect_url = fields.Char(string="Link", compute="_compute_defect_url")
-    # Traceability, computed from the serial/lot number when the report is displayed
+    # Traceability, computed from the serial/lot number when the report is displayed (one lookup for
+    # all these fields, see _get_traceability)
     traced_lot_ids = fields.Many2many(
         "stock.lot",
         string="Traced Lots",
@@ -403,16 +405,9 @@ class CrmRelationshipDefect(models.Model):
 
     @api.depends("lot_id", "partner_id")
     def _compute_traceability(self):
-        can_read_pickings = self.env.user.has_group("stock.group_stock_user")
+        traces = self._get_traceability()
         for defect in self:
-            lots = defect._get_traced_lots()
-            customers, equipment = defect._get_affected_customers()
-            defect.traced_lot_ids = lots
-            defect.affected_partner_ids = customers
-            defect.affected_equipment_ids = equipment
-            defect.affected_partner_count = len(customers)
-            if can_read_pickings:
-                defect.delivery_ids = defect._get_lot_deliveries(lots)
+            defect.update(defect._get_traceability_values(traces[defect]))
 
     @api.constrains("product_id", "lot_id", "equipment_id")
     def _check_lot_id(self):
@@ -559,7 +554,7 @@ class CrmRelationshipDefect(models.Model):
                 .search([("commercial_partner_id", "=", defect.partner_id.commercial_partner_id.id)])
             )
         emails = set(partners.mapped("email_normalized"))
-        for entry in defect._get_routed_recipients().values():
+        for entry in defect._get_routed_recipients()[defect].values():
             emails.update(email_normalize(email) for email in entry["emails"])
         emails.discard(False)
         emails.discard(None)
@@ -697,8 +692,9 @@ class CrmRelationshipDefect(models.Model):
             raise UserError(self.env._("Only new defect reports can be confirmed."))
         self.check_access("write")
         workflow_env(self).write({"state": "confirmed", "date_confirmed": fields.Datetime.now()})
-        self._assign_routed_responsibles()
-        self._notify_routed_recipients()
+        routing = self._get_routed_recipients()
+        self.env["crm.relationship.defect.route"]._assign_defect_responsibles(routing)
+        self._notify_routed_recipients(routing)
         return True
 
     def action_start_analysis(self):
@@ -772,7 +768,7 @@ class CrmRelationshipDefect(models.Model):
     def action_view_deliveries(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("stock.action_picking_tree_all")
-        action["domain"] = [("id", "in", self._get_lot_deliveries(self._get_traced_lots()).ids)]
+        action["domain"] = [("id", "in", self._get_traceability()[self]["deliveries"].ids)]
         action["context"] = {"create": False}
         return action
 
@@ -841,86 +837,22 @@ class CrmRelationshipDefect(models.Model):
     def _get_open_domain(self):
         return Domain("state", "in", self._get_open_states())
 
-    def _get_default_recipients(self, department):
-        """Users involved in ``department`` when no routing rule applies.
-
-        Sales: the sales responsible (the customer's salesperson). Call
-        center: the call-center responsible of the report and the call-center
-        contacts of the company. Production: the production responsible of the
-        report (the company's one by default).
-        """
-        self.ensure_one()
-        if department == "sales":
-            return self.user_sales_id
-        if department == "call_center":
-            return self.user_call_center_id | self.company_id.crm_defect_call_center_user_ids
-        if department == "production":
-            return self.user_production_id | self.company_id.crm_defect_production_user_id
-        return self.env["res.users"]
-
     def _get_routed_recipients(self):
-        """Return who must be involved in the report, per department.
+        """Who must be involved in each report of ``self``, per department, routed at once.
 
-        ``{department: {"partners": res.partner, "emails": [str]}}`` for
-        ``sales``, ``call_center`` and ``production``: the users, team members
-        and plain addresses of the matching routing rules plus the report's
-        responsible of the department; a department without matching rule
-        gets :meth:`_get_default_recipients`. Override to route differently
-        (e.g. from the product's responsible); the confirmation e-mail and
-        the followers follow the result.
+        ``{defect: {department: {"routes", "responsible", "partners",
+        "emails"}}}``: see ``crm.relationship.defect.route._route_defects``,
+        where the rules and the defaults live.
         """
-        self.ensure_one()
-        Partner = self.env["res.partner"]
-        responsibles = {
-            "sales": self.user_sales_id,
-            "call_center": self.user_call_center_id,
-            "production": self.user_production_id,
-        }
-        routes = self.env["crm.relationship.defect.route"]._get_matching_routes(self)
-        result = {}
-        for department, _label in ROUTED_DEPARTMENTS:
-            department_routes = routes.filtered(lambda r, d=department: r.department == d)
-            if department_routes:
-                users = responsibles[department]
-                partners = department_routes._get_partners()
-                emails = department_routes._get_emails()
-            else:
-                users = self._get_default_recipients(department)
-                partners = Partner
-                emails = []
-            partners |= users.filtered("active").partner_id
-            known = set(partners.mapped("email_normalized"))
-            result[department] = {
-                "partners": partners,
-                "emails": [email for email in emails if email not in known],
-            }
-        return result
-
-    def _assign_routed_responsibles(self):
-        """Fill the empty responsibles from the first routed user of their department."""
-        for defect in self:
-            routes = self.env["crm.relationship.defect.route"]._get_matching_routes(defect)
-            values = {}
-            for department, fname in (
-                ("sales", "user_sales_id"),
-                ("call_center", "user_call_center_id"),
-                ("production", "user_production_id"),
-            ):
-                if defect[fname]:
-                    continue
-                users = routes.filtered(lambda r, d=department: r.department == d).user_ids
-                users = users or defect._get_default_recipients(department)
-                if users:
-                    values[fname] = users[0].id
-            if values:
-                defect.write(values)
+        return self.env["crm.relationship.defect.route"]._route_defects(self)
 
     def _get_mail_lang(self, partner=None):
         """Language of the e-mail of ``partner`` (the company's language for plain addresses)."""
         return (partner and partner.lang) or self.company_id.partner_id.lang or self.env.lang or "en_US"
 
-    def _notify_routed_recipients(self):
-        """Make the routed people followers and queue the confirmation e-mail.
+    def _notify_routed_recipients(self, routing):
+        """Make the people of ``routing`` (see :meth:`_get_routed_recipients`)
+        followers of their reports and queue the confirmation e-mail.
 
         One e-mail per language: each recipient reads it in his language
         (plain addresses in the company's language). The current user, who
@@ -928,7 +860,7 @@ class CrmRelationshipDefect(models.Model):
         """
         template = self.env.ref("crm_relationship.crm_relationship_defect_mail_template_confirmed")
         for defect in self:
-            routed = defect._get_routed_recipients()
+            routed = routing[defect]
             partners = self.env["res.partner"].concat(*(entry["partners"] for entry in routed.values()))
             partners = partners.browse(dict.fromkeys(partners.ids))
             emails = list(dict.fromkeys(email for entry in routed.values() for email in entry["emails"]))
@@ -960,77 +892,61 @@ class CrmRelationshipDefect(models.Model):
         return mails
 
     # ------------------------------------------------------------------
-    # Traceability
+    # Traceability and recall
     # ------------------------------------------------------------------
 
-    def _get_traced_lots(self):
-        """Lots whose units share the defect's origin: the defect's lot here;
-        ``crm_relationship_mrp`` adds the lots of the same production batch and
-        the lots built with the same component lots."""
-        self.ensure_one()
-        return self.lot_id
+    def _get_traceability(self):
+        """Trace the lots of the reports of ``self`` to the other customers who received them.
 
-    @api.model
-    def _get_lot_delivery_domain(self, lots):
-        """Done move lines delivering units of ``lots`` to customers."""
-        return (
-            Domain("lot_id", "in", lots.ids)
-            & Domain("state", "=", "done")
-            & Domain("location_dest_id.usage", "=", "customer")
-            & Domain("location_id.usage", "!=", "customer")
-            & Domain("picking_id", "!=", False)
-            & Domain("company_id", "in", self.env.companies.ids)
-        )
-
-    @api.model
-    def _get_lot_deliveries(self, lots):
-        """Deliveries that shipped units of ``lots``, in one grouped query."""
-        if not lots:
-            return self.env["stock.picking"]
-        groups = (
-            self.env["stock.move.line"]
-            .sudo()
-            ._read_group(self._get_lot_delivery_domain(lots), ["picking_id"])
-        )
-        return self.env["stock.picking"].browse([picking.id for (picking,) in groups])
-
-    def _get_affected_customers(self):
-        """Return ``(customers, equipment)`` affected by the defect's origin.
-
-        Customers: the commercial entities, other than the report's customer,
-        that received units of :meth:`_get_traced_lots` (from the deliveries)
-        or hold registered equipment of those lots; equipment: their units of
-        those lots still at the customer. Set-based: a constant number of
-        queries whatever the number of customers (grouped read of the
-        delivery lines, one search of the equipment).
+        ``{defect: {"lots", "deliveries", "customers", "equipment", ...}}``
+        for each report, from one lookup for all of them (a fixed number of
+        queries, whatever the number of reports, lots and customers):
+        ``lots``, the lots sharing the origin of the report's lot
+        (``stock.lot._crm_get_origin_trace()``, whose other keys are kept);
+        ``deliveries``, their deliveries to customers; ``customers``, the
+        commercial entities other than the report's customer that received
+        them or hold registered equipment of them (by id); ``equipment``,
+        those customers' units still at the customer.
         """
-        self.ensure_one()
-        Partner = self.env["res.partner"]
+        Lot = self.env["stock.lot"]
         Equipment = self.env["crm.relationship.equipment"]
-        lots = self._get_traced_lots()
-        if not lots:
-            return Partner, Equipment
-        delivery_lines = self.env["stock.move.line"].sudo()._search(self._get_lot_delivery_domain(lots))
-        rows = self.env.execute_query(
-            SQL(
-                """SELECT DISTINCT partner.commercial_partner_id
-                     FROM stock_picking picking
-                     JOIN res_partner partner ON partner.id = picking.partner_id
-                    WHERE picking.id IN %s""",
-                delivery_lines.subselect(SQL.identifier(delivery_lines.table, "picking_id")),
+        origins = self.lot_id._crm_get_origin_trace()
+        traced = Lot.union(*(origin["lots"] for origin in origins.values()))
+        deliveries = traced._crm_get_customer_deliveries()
+        equipment = traced._crm_get_customer_equipment()
+        result = {}
+        for defect in self:
+            trace = dict(origins.get(defect.lot_id, {"lots": Lot}))
+            lots = trace["lots"]
+            customer_ids = {cid for lot in lots for cid in deliveries[lot]["customers"]._ids}
+            unit_ids = []
+            for unit in Equipment.union(*(equipment[lot] for lot in lots)):
+                holder_id = unit.partner_id.id
+                customer_ids.add(holder_id)
+                if holder_id != defect.partner_id.id:
+                    unit_ids.append(unit.id)
+            customer_ids -= {defect.partner_id.id, False}
+            trace.update(
+                deliveries=self.env["stock.picking"].union(*(deliveries[lot]["deliveries"] for lot in lots)),
+                customers=self.env["res.partner"].browse(sorted(customer_ids)),
+                equipment=Equipment.browse(unit_ids),
             )
-        )
-        customer_ids = {customer_id for (customer_id,) in rows if customer_id}
-        units = Equipment.sudo().search_fetch(
-            Domain("lot_id", "in", lots.ids)
-            & Domain("state", "not in", ("returned", "retired"))
-            & Domain("company_id", "in", self.env.companies.ids),
-            ["partner_id"],
-        )
-        customer_ids.update(units.partner_id.ids)
-        customer_ids.discard(self.partner_id.id)
-        units = units.filtered(lambda unit: unit.partner_id != self.partner_id)
-        return Partner.browse(sorted(customer_ids)), Equipment.browse(units.ids)
+            result[defect] = trace
+        return result
+
+    def _get_traceability_values(self, trace):
+        """Values of the traceability fields of the report from its ``trace``
+        (see :meth:`_get_traceability`); override to show more of it."""
+        self.ensure_one()
+        values = {
+            "traced_lot_ids": trace["lots"],
+            "affected_partner_ids": trace["customers"],
+            "affected_equipment_ids": trace["equipment"],
+            "affected_partner_count": len(trace["customers"]),
+        }
+        if self.env.user.has_group("stock.group_stock_user"):
+            values["delivery_ids"] = trace["deliveries"]
+        return values
 
     def _check_recall_allowed(self):
         """Raise unless the current user may run a recall of this report now."""
@@ -1042,12 +958,6 @@ class CrmRelationshipDefect(models.Model):
             )
         if self.state in ("new", "rejected"):
             raise UserError(self.env._("Confirm the defect report before recalling the customers."))
-
-    def _get_recalled_customers(self, mode):
-        """Customers already reached by a recall of this report in ``mode`` (``call`` or ``email``)."""
-        self.ensure_one()
-        logs = self.env["crm.relationship.defect.recall.log"].sudo().search([("defect_id", "=", self.id)])
-        return self.env["res.partner"].browse(logs.filtered(lambda log: log.mode == mode).partner_ids.ids)
 
     def _prepare_recall_call_values(self, customer, units, user):
         """Values of the recall call to ``customer`` about its ``units``; override to pre-fill more."""
@@ -1080,73 +990,6 @@ class CrmRelationshipDefect(models.Model):
             },
             **values,
         )
-
-    def _create_recall_calls(self, customers, user=None):
-        """Plan one open call per customer in ``customers`` about this defect.
-
-        Customers who already have an open call about this defect are left
-        out; created in one batch, with the equipment of the customer when it
-        holds a single affected unit. The recall is recorded on the report.
-        """
-        self.ensure_one()
-        Call = self.env["crm.relationship.call"]
-        user = user or self.env.user
-        already = Call.search_fetch(
-            [("defect_id", "=", self.id), ("state", "=", "open"), ("partner_id", "in", customers.ids)],
-            ["partner_id"],
-        ).partner_id
-        customers -= already
-        if not customers:
-            return Call
-        _affected, equipment = self._get_affected_customers()
-        units = equipment.grouped("partner_id")
-        channel = Call._default_channel_id()
-        vals_list = []
-        for customer in customers:
-            values = self._prepare_recall_call_values(customer, units.get(customer, equipment.browse()), user)
-            values.setdefault("channel_id", channel.id)
-            vals_list.append(values)
-        calls = workflow_env(Call.with_context(mail_create_nolog=True, tracking_disable=True)).create(
-            vals_list
-        )
-        # The user proved his right to write the report; the log is an audit record nobody edits.
-        self.env["crm.relationship.defect.recall.log"].sudo().create(
-            self._prepare_recall_log_values("call", customers, operator_id=user.id, state="done")
-        )
-        self.message_post(
-            body=self.env._("%(count)s recall calls planned for %(user)s.", count=len(calls), user=user.name),
-            subtype_xmlid="mail.mt_note",
-        )
-        return calls
-
-    def _queue_recall_mails(self, customers, template):
-        """Record a recall by e-mail of ``customers`` with ``template`` (on ``res.partner``).
-
-        Nothing is rendered here: the customers with an e-mail address are
-        recorded as pending on the returned ``crm.relationship.defect.recall.log``,
-        and the scheduled action renders and queues their e-mails in batches
-        (:meth:`~.CrmRelationshipDefectRecallLog._cron_send_recall_mails`).
-        """
-        self.ensure_one()
-        customers = customers.filtered("email")
-        Log = self.env["crm.relationship.defect.recall.log"]
-        if not customers:
-            return Log
-        log = Log.sudo().create(
-            self._prepare_recall_log_values(
-                "email",
-                customers,
-                template_id=template.id,
-                pending_partner_ids=[Command.set(customers.ids)],
-                state="queued",
-            )
-        )
-        self.message_post(
-            body=self.env._("Recall e-mail queued for %s customers.", len(customers)),
-            subtype_xmlid="mail.mt_note",
-        )
-        Log._trigger_recall_mails()
-        return Log.browse(log.ids)
 
     # ------------------------------------------------------------------
     # Customer document: defect reports on the card and the timeline

@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.fields import Command
 from odoo.tools import SQL
@@ -11,9 +13,9 @@ class CrmRelationshipDefectRecallLog(models.Model):
 
     Created by the recall wizard only (an audit record: users read it, nobody
     edits it). A recall by e-mail keeps the customers still to be e-mailed in
-    ``pending_partner_ids``; the scheduled action renders and queues their
-    e-mails in batches, so a recall of thousands of customers never renders
-    them inside the user's request.
+    ``pending_partner_ids``; the scheduled action queues their e-mails in
+    batches through the template, so a recall of thousands of customers never
+    renders them inside the user's request.
     """
 
     _name = "crm.relationship.defect.recall.log"
@@ -104,52 +106,56 @@ class CrmRelationshipDefectRecallLog(models.Model):
                 break
 
     def _send_pending_mails(self, batch_size):
-        """Render and queue the e-mails of the next ``batch_size`` pending customers of this recall.
+        """Queue the e-mails of the next ``batch_size`` pending customers of this recall.
 
-        Rendered in one batch as the user who ran the recall, in his company,
-        in each customer's language; the mails are created in one batch and
-        left to Odoo's mail queue. Returns the number of customers processed.
+        Returns the number of customers processed, e-mailed or not (a
+        customer without address, or a recall whose template or report is
+        gone, is only removed from the pending ones).
         """
         self.ensure_one()
         log = self.sudo()  # the scheduled action's bookkeeping, whoever runs it
         customers = log.pending_partner_ids.sorted("id")[:batch_size]
-        defect = log.defect_id
-        if customers and log.template_id and defect:
-            customers_with_email = customers.filtered("email")
-            template = (
-                log.template_id.with_user(log.user_id)
-                .with_company(defect.company_id)
-                .with_context(crm_defect_id=defect.id)
-            )
-            rendered = template._generate_template(
-                customers_with_email.ids,
-                ("auto_delete", "body_html", "email_from", "mail_server_id", "model", "res_id", "subject"),
-            )
-            author = log.user_id.partner_id
-            # replies come back on each customer's thread (catchall routing), computed in one batch
-            reply_to = customers_with_email.sudo()._notify_get_reply_to(author_id=author.id)
-            vals_list = []
-            for customer in customers_with_email:
-                values = rendered[customer.id]
-                values.update(
-                    {
-                        "body": values.get("body_html"),
-                        "recipient_ids": [Command.link(customer.id)],
-                        "author_id": author.id,
-                        "reply_to": reply_to[customer.id],
-                        "message_type": "email_outgoing",
-                        "is_notification": False,
-                    }
-                )
-                values.pop("partner_ids", None)
-                vals_list.append(values)
-            mails = self.env["mail.mail"].sudo().create(vals_list)
-            log.mail_count += len(mails)
+        if customers and log.template_id and log.defect_id:
+            log.mail_count += len(log._send_recall_mails(customers.filtered("email")))
         remaining = log.pending_partner_ids - customers
         values = {"pending_partner_ids": [Command.set(remaining.ids)]}
-        if not remaining or not log.template_id or not defect:
+        if not remaining or not log.template_id or not log.defect_id:
             values.update(state="done", pending_partner_ids=[Command.clear()])
         log.write(values)
         if customers:
             self.env["crm.relationship.defect"]._trigger_mail_queue()
         return len(customers)
+
+    def _send_recall_mails(self, customers):
+        """Queue the recall e-mail of ``customers`` (``res.partner``) and return the ``mail.mail``.
+
+        The template is rendered on the customers in one batch
+        (``mail.template.send_mail_batch``), in each customer's language, as
+        the user who ran the recall, in the report's company; each e-mail
+        goes to its customer (the template's default recipients) and replies
+        come back on the customer's thread through the catchall. Left to
+        Odoo's mail queue.
+        """
+        self.ensure_one()
+        author = self.user_id.partner_id
+        template = (
+            self.template_id.with_user(self.user_id)
+            .with_company(self.defect_id.company_id)
+            .with_context(crm_defect_id=self.defect_id.id)
+        )
+        reply_to = customers.sudo()._notify_get_reply_to(author_id=author.id)
+        customers_by_reply_to = defaultdict(list)
+        for customer in customers:
+            customers_by_reply_to[reply_to[customer.id]].append(customer.id)
+        mails = self.env["mail.mail"].sudo()
+        for address, customer_ids in customers_by_reply_to.items():
+            mails |= template.send_mail_batch(
+                customer_ids,
+                email_values={
+                    "author_id": author.id,
+                    "reply_to": address,
+                    "message_type": "email_outgoing",
+                    "is_notification": False,
+                },
+            )
+        return mails

@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.fields import Domain
@@ -8,6 +10,12 @@ ROUTED_DEPARTMENTS = [
     ("call_center", "Call Center"),
     ("production", "Production"),
 ]
+# The responsible of each department on a defect report
+RESPONSIBLE_FIELDS = {
+    "sales": "user_sales_id",
+    "call_center": "user_call_center_id",
+    "production": "user_production_id",
+}
 
 SEVERITIES = [
     ("low", "Low"),
@@ -25,8 +33,9 @@ class CrmRelationshipDefectRoute(models.Model):
     categories include their sub-categories; an empty criterion matches
     everything). Every matching rule adds its users, the members of its team
     and its e-mail addresses to the recipients of its department; a
-    department without any matching rule falls back to the defaults (see
-    ``crm.relationship.defect._get_default_recipients``).
+    department without any matching rule falls back to the defaults
+    (:meth:`_get_default_users`). The rules route many reports at once
+    (:meth:`_route_defects`), as sales teams assign leads.
     """
 
     _name = "crm.relationship.defect.route"
@@ -83,28 +92,96 @@ class CrmRelationshipDefectRoute(models.Model):
                     )
                 )
 
-    @api.model
-    def _get_matching_domain(self, defect):
-        """Domain of the rules that apply to ``defect``; override to add criteria."""
-        product = defect.product_id
-        severities = [code for code, rank in SEVERITY_RANK.items() if rank <= SEVERITY_RANK[defect.severity]]
-        domain = (
-            Domain("company_id", "in", [False, defect.company_id.id])
-            & (Domain("severity_min", "=", False) | Domain("severity_min", "in", severities))
-            & (Domain("product_ids", "=", False) | Domain("product_ids", "in", product.ids))
-        )
-        if product.categ_id:
-            domain &= Domain("product_category_ids", "=", False) | Domain(
-                "product_category_ids", "parent_of", product.categ_id.ids
-            )
-        else:
-            domain &= Domain("product_category_ids", "=", False)
+    def _get_defect_domain(self):
+        """Domain of the defect reports the rule applies to; override to add criteria."""
+        self.ensure_one()
+        domain = Domain.TRUE
+        if self.company_id:
+            domain &= Domain("company_id", "=", self.company_id.id)
+        if self.severity_min:
+            rank = SEVERITY_RANK[self.severity_min]
+            domain &= Domain("severity", "in", [code for code, r in SEVERITY_RANK.items() if r >= rank])
+        if self.product_ids:
+            domain &= Domain("product_id", "in", self.product_ids.ids)
+        if self.product_category_ids:
+            domain &= Domain("product_categ_id", "child_of", self.product_category_ids.ids)
         return domain
 
     @api.model
-    def _get_matching_routes(self, defect):
-        """Active rules that apply to ``defect``, read with ``sudo()`` (only managers read rules)."""
-        return self.sudo().search(self._get_matching_domain(defect))
+    def _get_default_users(self, defect, department):
+        """Users involved in ``department`` of ``defect`` when no rule applies.
+
+        The report's responsible of the department (sales: the customer's
+        salesperson by default), with the company's call-center contacts for
+        the call center and the company's production responsible for
+        production.
+        """
+        company = defect.company_id
+        company_users = {
+            "call_center": company.crm_defect_call_center_user_ids,
+            "production": company.crm_defect_production_user_id,
+        }
+        return defect[RESPONSIBLE_FIELDS[department]] | company_users.get(department, self.env["res.users"])
+
+    @api.model
+    def _route_defects(self, defects):
+        """Route ``defects``: who must be involved in each of them, per department.
+
+        ``{defect: {department: {"routes", "responsible", "partners",
+        "emails"}}}`` for ``sales``, ``call_center`` and ``production``. The
+        active rules are read once, with ``sudo()``, and each rule selects the
+        reports it applies to (:meth:`_get_defect_domain`): no query per
+        report. ``routes`` are the rules of the department matching the
+        report; ``responsible`` is the report's responsible of the
+        department or, when it has none, the first user of those rules, else
+        of the defaults (:meth:`_assign_defect_responsibles` writes it). A
+        department with matching rules involves their users, team members and
+        plain addresses, and the responsible; a department without gets
+        :meth:`_get_default_users`. Override to route differently: the
+        followers and the confirmation e-mail follow the result.
+        """
+        Route = self.sudo()  # only managers read the rules
+        matched = defaultdict(Route.browse)
+        for route in Route.search([]):
+            for defect in defects.filtered_domain(route._get_defect_domain()):
+                matched[defect, route.department] |= route
+        routing = {}
+        for defect in defects:
+            routing[defect] = {}
+            for department, _label in ROUTED_DEPARTMENTS:
+                routes = matched[defect, department]
+                defaults = self._get_default_users(defect, department)
+                responsible = defect[RESPONSIBLE_FIELDS[department]] or (routes.user_ids or defaults)[:1]
+                if routes:
+                    partners = routes._get_partners() | responsible.filtered("active").partner_id
+                    emails = routes._get_emails()
+                else:
+                    partners = (responsible | defaults).filtered("active").partner_id
+                    emails = []
+                known = set(partners.mapped("email_normalized"))
+                routing[defect][department] = {
+                    "routes": routes,
+                    "responsible": responsible,
+                    "partners": partners,
+                    "emails": [email for email in emails if email not in known],
+                }
+        return routing
+
+    @api.model
+    def _assign_defect_responsibles(self, routing):
+        """Fill the empty responsibles of the reports of ``routing`` (see :meth:`_route_defects`)."""
+        Defect = self.env["crm.relationship.defect"]
+        defects_by_values = defaultdict(lambda: Defect)
+        for defect, departments in routing.items():
+            values = {
+                fname: departments[department]["responsible"].id
+                for department, fname in RESPONSIBLE_FIELDS.items()
+                if not defect[fname] and departments[department]["responsible"]
+            }
+            if values:
+                defects_by_values[tuple(sorted(values.items()))] |= defect
+        for values, defects in defects_by_values.items():
+            defects.write(dict(values))
 
     def _get_partners(self):
         """Partners of the users and team members of the rules."""

@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.fields import Domain
 
 
 class StockLot(models.Model):
@@ -35,3 +36,69 @@ class StockLot(models.Model):
         action["domain"] = [("lot_id", "=", self.id)]
         action["context"] = {"default_lot_id": self.id, "default_product_id": self.product_id.id}
         return action
+
+    # ------------------------------------------------------------------
+    # Traceability of defects: from a lot to the customers who received it
+    # ------------------------------------------------------------------
+
+    def _crm_get_origin_trace(self):
+        """The lots whose units share the origin of each lot of ``self``.
+
+        ``{lot: {"lots": stock.lot}}``: each lot alone here;
+        ``crm_relationship_mrp`` adds the lots of the same production batch
+        and of the same component lots, with what it followed to find them
+        (more keys). Override set-based: a fixed number of queries for all
+        the lots.
+        """
+        return {lot: {"lots": lot} for lot in self}
+
+    def _crm_get_customer_deliveries(self):
+        """The deliveries of units of the lots to customers, and the customers who received them.
+
+        ``{lot: {"deliveries": stock.picking, "customers": res.partner}}``
+        for every lot of ``self``: the transfers with a done move line of the
+        lot into a customer location
+        (``stock.move.line._crm_get_customer_delivery_domain()``) in the
+        user's companies, and the commercial entities of their partners. One
+        grouped query for all the lots, with ``sudo()``: whoever may read a
+        defect report sees who received its lot, not the stock moves.
+        """
+        MoveLine = self.env["stock.move.line"]
+        domain = (
+            MoveLine._crm_get_customer_delivery_domain()
+            & Domain("lot_id", "in", self.ids)
+            & Domain("picking_id", "!=", False)
+            & Domain("company_id", "in", self.env.companies.ids)
+        )
+        ids = {lot: ({}, {}) for lot in self}  # {lot: ({picking id: None}, {customer id: None})}
+        if self:
+            groupby = ["lot_id", "picking_id", "picking_id.partner_id.commercial_partner_id"]
+            for lot, picking, customer in MoveLine.sudo()._read_group(domain, groupby):
+                picking_ids, customer_ids = ids[lot]
+                picking_ids[picking.id] = None
+                if customer:
+                    customer_ids[customer.id] = None
+        return {
+            lot: {
+                "deliveries": self.env["stock.picking"].browse(list(picking_ids)),
+                "customers": self.env["res.partner"].browse(list(customer_ids)),
+            }
+            for lot, (picking_ids, customer_ids) in ids.items()
+        }
+
+    def _crm_get_customer_equipment(self):
+        """``{lot: crm.relationship.equipment}``: the registered units of each lot of ``self`` still at a
+        customer (neither returned nor retired), in the user's companies; one search, with ``sudo()``."""
+        Equipment = self.env["crm.relationship.equipment"]
+        if not self:
+            return {}
+        units = Equipment.sudo().search_fetch(
+            Domain("lot_id", "in", self.ids)
+            & Domain("state", "not in", ("returned", "retired"))
+            & Domain("company_id", "in", self.env.companies.ids),
+            ["lot_id", "partner_id"],
+        )
+        units_by_lot = units.grouped("lot_id")
+        return {
+            lot: Equipment.browse(units_by_lot[lot].ids) if lot in units_by_lot else Equipment for lot in self
+        }

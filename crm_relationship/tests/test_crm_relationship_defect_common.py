@@ -1,3 +1,5 @@
+from lxml import etree
+
 from odoo import fields
 from odoo.tests import new_test_user
 
@@ -139,3 +141,29 @@ class CrmRelationshipDefectCase(CrmRelationshipCase):
                 **values,
             )
         )
+
+    @classmethod
+    def _form_spec(cls, records):
+        """The ``web_read`` specification of the form view of ``records``' model for their user, as the
+        web client builds it: every field of the form, the display name of the many2one fields, the
+        columns of the x2many lists (with their limit)."""
+        views = records.get_views([(False, "form")])
+        models = views["models"]
+
+        def spec(node, model):
+            result = {}
+            for field in node.iter("field"):
+                if next(field.iterancestors("list", "kanban", "form"), None) is not node:
+                    continue  # a column of an x2many list, read with its field
+                info = models[model]["fields"][field.get("name")]
+                sub = field.find("list")
+                if sub is not None:
+                    value = {"fields": spec(sub, info["relation"]), "limit": int(sub.get("limit") or 40)}
+                elif info["type"] in ("many2one", "one2many", "many2many"):
+                    value = {"fields": {"display_name": {}}}
+                else:
+                    value = {}
+                result.setdefault(field.get("name"), value)
+            return result
+
+        return spec(etree.fromstring(views["views"]["form"]["arch"]), records._name)

@@ -1,3 +1,5 @@
+from ast import literal_eval
+
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 
@@ -197,3 +199,13 @@ class TestCrmRelationshipDefectRecall(CronJobMixin, CrmRelationshipDefectCase):
                     "pending_partner_ids": [(6, 0, self.strangers.ids)],
                 }
             )
+
+    def test_recall_template_writes_to_each_customer(self):
+        template = self.template.copy({"use_default_to": False, "partner_to": str(self.neri.id)})
+        wizard = self._wizard(template_id=template.id)
+        with self._assert_raises_message(UserError, "Default Recipients"):
+            wizard.action_apply()
+        self.assertFalse(self._logs())
+        choices = self.env["mail.template"].search(literal_eval(wizard._fields["template_id"].domain))
+        self.assertIn(self.template, choices)
+        self.assertNotIn(template, choices, "not proposed")

@@ -31,7 +31,7 @@ class TestCrmRelationshipDefectRouting(CrmRelationshipDefectCase):
     def _routed(self, defect):
         return {
             department: (entry["partners"], entry["emails"])
-            for department, entry in defect._get_routed_recipients().items()
+            for department, entry in defect._get_routed_recipients()[defect].items()
         }
 
     def test_defaults_without_rules(self):
@@ -130,3 +130,86 @@ class TestCrmRelationshipDefectRouting(CrmRelationshipDefectCase):
     def test_invalid_email_addresses(self):
         with self._assert_raises_message(ValidationError, "invalid e-mail address"):
             self.Route.create({"name": "Bad", "department": "sales", "email_addresses": "not an address"})
+
+    def test_many_reports_routed_at_once(self):
+        self.Route.create(
+            [
+                {
+                    "name": "Heating quality",
+                    "department": "production",
+                    "product_category_ids": [fields.Command.link(self.heating.id)],
+                    "team_id": self.team.id,
+                    "email_addresses": "lab@supplier.example.com",
+                },
+                {
+                    "name": "Critical pumps",
+                    "department": "sales",
+                    "product_ids": [fields.Command.link(self.pump.id)],
+                    "severity_min": "critical",
+                    "user_ids": [fields.Command.link(self.quality.id)],
+                },
+            ]
+        )
+        self.company.crm_defect_production_user_id = False
+        pump = {"product_id": self.pump.id, "lot_id": self.pump_lot.id}
+        defects = (
+            self._create_defect()
+            | self._create_defect(severity="critical", **pump)
+            | self._create_defect(severity="low", **pump)
+            | self._create_defect(user=self.rel_user, user_production_id=self.quality.id)
+        )
+        routing = defects._get_routed_recipients()
+        for defect in defects:
+            self.assertEqual(
+                {
+                    department: (entry["partners"], entry["emails"])
+                    for department, entry in routing[defect].items()
+                },
+                self._routed(defect),
+                "routed together as alone",
+            )
+        self.assertEqual(routing[defects[0]]["production"]["routes"].name, "Heating quality")
+        self.assertEqual(routing[defects[1]]["sales"]["routes"].name, "Critical pumps")
+        self.assertFalse(routing[defects[2]]["sales"]["routes"])
+
+        # Confirmed together, each report gets the responsibles it gets alone.
+        defects.action_confirm()
+        self.assertEqual(defects.mapped("user_production_id"), self.quality, "only the report that had one")
+        self.assertEqual(defects[1].user_sales_id, self.salesperson, "the customer's salesperson stays")
+        self.assertEqual(defects[:3].user_call_center_id, self.env.user, "whoever reported them")
+        for defect in defects:
+            self.assertIn(self.salesperson.partner_id, defect.message_partner_ids)
+        self.assertIn(self.quality.partner_id, defects[1].message_partner_ids)
+        self.assertIn(self.team_member.partner_id, defects[0].message_partner_ids)
+        self.assertNotIn(self.team_member.partner_id, defects[1].message_partner_ids)
+
+    def test_routing_reads_the_rules_once_for_all_the_reports(self):
+        self.Route.create(
+            [
+                {
+                    "name": f"Heating quality {index}",
+                    "department": "production",
+                    "product_category_ids": [fields.Command.link(self.heating.id)],
+                    "user_ids": [fields.Command.link(self.quality.id)],
+                    "team_id": self.team.id,
+                }
+                for index in range(3)
+            ]
+        )
+        defects = self.Defect.browse()
+        for index in range(6):
+            customer = self._create_call_customer(f"Cliente {index}", user_id=self.salesperson.id)
+            defects |= self._create_defect(partner_id=customer.id, contact_id=False)
+
+        def queries(records):
+            self.env.flush_all()
+            self.env.invalidate_all()
+            start = self.cr.sql_log_count
+            routing = records._get_routed_recipients()
+            return self.cr.sql_log_count - start, routing
+
+        queries(defects[:1])
+        one, routing = queries(defects[:1])
+        six, routing = queries(defects)
+        self.assertEqual(len(routing), 6)
+        self.assertEqual(six, one, "no query per report")

@@ -1,1 +1,2 @@
 from . import crm_relationship_defect
+from . import stock_lot

@@ -1,5 +1,7 @@
+from unittest.mock import patch
+
 from odoo import fields
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from odoo.addons.crm_relationship.tests.test_crm_relationship_defect_common import CrmRelationshipDefectCase
 
@@ -81,6 +83,12 @@ class TestCrmRelationshipDefectProduction(CrmRelationshipDefectCase):
         production.button_mark_done()
         return production, lot
 
+    @staticmethod
+    def _affected(defect):
+        """``(customers, equipment)`` affected by ``defect``, from a fresh lookup."""
+        trace = defect._get_traceability()[defect]
+        return trace["customers"], trace["equipment"]
+
     def test_production_order_and_component_lots(self):
         self.assertEqual(self.mo_1.state, "done")
         defect = self._create_defect(product_id=self.mx.id, lot_id=self.mx_1.id)
@@ -93,14 +101,14 @@ class TestCrmRelationshipDefectProduction(CrmRelationshipDefectCase):
 
     def test_affected_customers_share_the_component_lot(self):
         defect = self._create_defect(product_id=self.mx.id, lot_id=self.mx_1.id)
-        customers, equipment = defect._get_affected_customers()
+        customers, equipment = self._affected(defect)
         self.assertEqual(customers, self.bianchi, "Verdi's boiler has another burner lot")
         self.assertEqual(equipment, self._equipment_of(self.bianchi, self.mx_2))
         self.assertEqual(len(equipment), 1)
         unrelated = self._create_defect(
             partner_id=self.verdi.id, contact_id=False, product_id=self.mx.id, lot_id=self.mx_3.id
         )
-        self.assertFalse(unrelated._get_affected_customers()[0], "nobody else has a BRN-02 burner")
+        self.assertFalse(self._affected(unrelated)[0], "nobody else has a BRN-02 burner")
         self.assertEqual(unrelated.component_lot_ids, self.burner_lot_2)
 
     def test_defect_of_a_component_lot_reaches_the_units_built_with_it(self):
@@ -108,24 +116,25 @@ class TestCrmRelationshipDefectProduction(CrmRelationshipDefectCase):
             partner_id=self.neri.id, contact_id=False, product_id=self.burner.id, lot_id=self.burner_lot_1.id
         )
         self.assertEqual(defect.batch_lot_ids, self.mx_1 | self.mx_2)
-        customers, equipment = defect._get_affected_customers()
+        customers, equipment = self._affected(defect)
         self.assertEqual(customers, self.customer | self.bianchi)
         self.assertEqual(equipment.lot_id, self.mx_1 | self.mx_2)
 
     def test_recall_reaches_the_batch(self):
         defect = self._create_defect(product_id=self.mx.id, lot_id=self.mx_1.id)
         defect.action_confirm()
-        calls = defect._create_recall_calls(defect.affected_partner_ids)
+        wizard = self.env["crm.relationship.defect.recall"].create({"defect_id": defect.id, "mode": "call"})
+        calls = wizard._create_recall_calls(defect.affected_partner_ids)
         self.assertEqual(calls.partner_id, self.bianchi)
         self.assertEqual(calls.equipment_id, self._equipment_of(self.bianchi, self.mx_2))
 
     def _count_queries(self, defect):
-        """Queries of ``_get_affected_customers`` with a cold ORM cache (the environment warmed up)."""
-        defect._get_affected_customers()
+        """Queries of ``_get_traceability`` with a cold ORM cache (the environment warmed up)."""
+        self._affected(defect)
         self.env.flush_all()
         self.env.invalidate_all()
         start = self.cr.sql_log_count
-        customers, _equipment = defect._get_affected_customers()
+        customers, _equipment = self._affected(defect)
         return self.cr.sql_log_count - start, customers
 
     def test_query_count_does_not_grow_with_the_batch(self):
@@ -140,6 +149,43 @@ class TestCrmRelationshipDefectProduction(CrmRelationshipDefectCase):
         self.assertEqual(len(customers), 5)
         self.assertEqual(large, small, "no query per customer or per unit")
         self.assertLessEqual(large, 10)
+
+    def test_lots_traced_together_as_alone(self):
+        lots = self.mx_1 | self.mx_3 | self.burner_lot_1 | self.burner_lot_2
+        together = lots._crm_get_origin_trace()
+        for lot in lots:
+            alone = lot._crm_get_origin_trace()[lot]
+            self.assertEqual(together[lot].keys(), alone.keys())
+            for key, records in alone.items():
+                self.assertEqual(together[lot][key], records, f"{lot.name}: {key}")
+        self.assertEqual(together[self.mx_1]["lots"], self.mx_1 | self.mx_2)
+        self.assertEqual(together[self.mx_3]["lots"], self.mx_3)
+        self.assertEqual(together[self.burner_lot_1]["lots"], self.burner_lot_1 | self.mx_1 | self.mx_2)
+        self.assertEqual(together[self.burner_lot_2]["productions"], self.env["mrp.production"])
+        deliveries = (self.mx_1 | self.mx_2 | self.mx_3)._crm_get_customer_deliveries()
+        self.assertEqual(deliveries[self.mx_2]["deliveries"], self.picking_bianchi)
+        self.assertEqual(deliveries[self.mx_3]["customers"], self.verdi)
+
+    def test_form_load_traces_production_once(self):
+        planner = new_test_user(
+            self.env,
+            login="defect_mrp_planner",
+            groups="crm_relationship.crm_relationship_group_user,mrp.group_mrp_user",
+        )
+        defect = self._create_defect(product_id=self.mx.id, lot_id=self.mx_1.id).with_user(planner)
+        defect = defect.with_context(allowed_company_ids=self.company.ids)
+        spec = self._form_spec(defect)
+        self.assertIn("production_ids", spec)
+        self.env.invalidate_all()
+        Lot = type(self.env["stock.lot"])
+        with patch.object(
+            Lot, "_crm_get_production_trace", autospec=True, side_effect=Lot._crm_get_production_trace
+        ) as production_trace:
+            values = defect.web_read(spec)[0]
+        self.assertEqual(production_trace.call_count, 1, "one lookup for every traceability field")
+        self.assertEqual(values["production_ids"], [{"id": self.mo_1.id, "display_name": self.mo_1.name}])
+        self.assertEqual([lot["id"] for lot in values["batch_lot_ids"]], self.mx_2.ids)
+        self.assertEqual(values["affected_partner_count"], 1)
 
     def test_defect_rate_per_component_lot(self):
         self._create_defect(product_id=self.mx.id, lot_id=self.mx_1.id)
