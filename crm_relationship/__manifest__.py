@@ -1,6 +1,6 @@
 {
     "name": "Customer Relationship",
-    "version": "19.0.1.3.0",
+    "version": "19.0.2.0.0",
     "category": "Sales/CRM",
     "summary": "Unified customer card, calls, installed base, defect reports and "
     "customer analytics built on the sale orders, deliveries and invoices "
@@ -8,7 +8,8 @@
     "author": "crm_relationship contributors",
     "website": "https://github.com/crm-relationship/crm_relationship",
     "license": "LGPL-3",
-    "depends": ["sale_stock", "mail"],
+    "depends": ["sale_stock", "mail", "phone_validation"],
+    "external_dependencies": {"python": ["phonenumbers"]},
     "data": [
         "security/crm_relationship_groups.xml",
         "security/ir.model.access.csv",
