@@ -1099,15 +1099,15 @@ class ResPartner(models.Model):
         works in, so ``091 922 11 23`` is a number in Lugano and in Palermo for
         a user of a Swiss and an Italian company. Garbage has none. The
         countries come from one query: the lookup runs on a cold cache, where
-        the ORM would read every column of the companies and their partners.
+        the ORM would read every column of the companies and their partners;
+        its nested ``ARRAY()`` reads by primary key are planned at a fraction of
+        the cost of a join on ``res_partner``.
         """
         countries = self.env.execute_query(
             SQL(
-                """SELECT DISTINCT country.code, country.phone_code
-                     FROM res_company company
-                     JOIN res_partner partner ON partner.id = company.partner_id
-                     JOIN res_country country ON country.id = partner.country_id
-                    WHERE company.id = ANY(%s)""",
+                """SELECT code, phone_code FROM res_country WHERE id = ANY(ARRAY(
+                       SELECT country_id FROM res_partner WHERE id = ANY(ARRAY(
+                           SELECT partner_id FROM res_company WHERE id = ANY(%s)))))""",
                 self.env.companies.ids,
             )
         )
