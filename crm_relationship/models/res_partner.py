@@ -1139,15 +1139,17 @@ class ResPartner(models.Model):
         if not keys:
             return self.browse()
         from_clause, where_clause = self._crm_active_readable_sql()
+        partner_id = SQL.identifier(self._table, "id")
+        phone = self._field_to_sql(self._table, "phone_sanitized")
         rows = self.env.execute_query(
             SQL(
                 "SELECT %s FROM %s WHERE %s AND %s = ANY(%s) ORDER BY %s",
-                SQL.identifier(self._table, "id"),
+                partner_id,
                 from_clause,
-                where_clause or SQL("TRUE"),
-                self._field_to_sql(self._table, "phone_sanitized"),
+                where_clause,
+                phone,
                 list(keys),
-                SQL.identifier(self._table, "id"),
+                partner_id,
             )
         )
         return self.browse([row[0] for row in rows])
