@@ -316,5 +316,5 @@ result = {{
     assert upgraded["version"] == _manifest_version("crm_relationship")
     assert not upgraded["column"], "the add-on's normalized phones are dropped"
     assert upgraded["sanitized"] == ["+390289451120", "+41446681800", None, None], upgraded["sanitized"]
-    assert upgraded["index"] == [["res_partner__phone_sanitized_index"]]
+    assert upgraded["index"] == [["res_partner_phone_sanitized_idx"]]
     assert milano in upgraded["found"]

@@ -234,8 +234,6 @@ class ResPartner(models.Model):
     )
 
     # Calls
-    # The caller lookup's key: the phone in E.164 (+390289451120), stored by mail.thread.phone.
-    phone_sanitized = fields.Char(index="btree_not_null")
     crm_call_count = fields.Integer(
         string="Calls",
         compute="_compute_crm_call_stats",
@@ -377,6 +375,9 @@ class ResPartner(models.Model):
         help="Defect reports of the customer not yet resolved, closed or rejected.",
         groups="crm_relationship.crm_relationship_group_user",
     )
+
+    # The caller lookup's key: the phone in E.164 (+390289451120), stored by mail.thread.phone.
+    _phone_sanitized_idx = models.Index("(phone_sanitized) WHERE phone_sanitized IS NOT NULL")
 
     @api.depends_context("company")
     def _compute_crm_currency_id(self):

@@ -160,7 +160,7 @@ class TestCrmRelationshipCallLookup(CrmRelationshipCase):
             [["+393356124478"]],
         )
         plan = "\n".join(row[0] for row in self.env.cr.fetchall())
-        self.assertIn("res_partner__phone_sanitized_index", plan)
+        self.assertIn("res_partner_phone_sanitized_idx", plan)
 
     def test_lookup_costs_two_queries(self):
         """The companies' countries, then the match: on a cold record cache, as every incoming call."""
