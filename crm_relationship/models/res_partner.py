@@ -1099,19 +1099,22 @@ class ResPartner(models.Model):
         key; a national one is read in the country of each company the user
         works in, so ``091 922 11 23`` is a number in Lugano and in Palermo for
         a user of a Swiss and an Italian company. Garbage has none. The
-        countries come from one query: the lookup runs on a cold cache, where
-        the ORM would read every column of the companies and their partners;
-        its nested ``ARRAY()`` reads by primary key are planned at a fraction of
-        the cost of a join on ``res_partner``.
+        countries come from one query, skipped for a number starting with ``+``:
+        the lookup runs on a cold cache, where the ORM would read every column
+        of the companies and their partners; its nested ``ARRAY()`` reads by
+        primary key are planned at a fraction of the cost of a join on
+        ``res_partner``.
         """
-        countries = self.env.execute_query(
-            SQL(
-                """SELECT code, phone_code FROM res_country WHERE id = ANY(ARRAY(
-                       SELECT country_id FROM res_partner WHERE id = ANY(ARRAY(
-                           SELECT partner_id FROM res_company WHERE id = ANY(%s)))))""",
-                self.env.companies.ids,
+        countries = []
+        if not number.lstrip().startswith("+"):
+            countries = self.env.execute_query(
+                SQL(
+                    """SELECT code, phone_code FROM res_country WHERE id = ANY(ARRAY(
+                           SELECT country_id FROM res_partner WHERE id = ANY(ARRAY(
+                               SELECT partner_id FROM res_company WHERE id = ANY(%s)))))""",
+                    self.env.companies.ids,
+                )
             )
-        )
         keys = set()
         for code, phone_code in countries or [(None, None)]:
             with contextlib.suppress(UserError):

@@ -162,12 +162,16 @@ class TestCrmRelationshipCallLookup(CrmRelationshipCase):
         plan = "\n".join(row[0] for row in self.env.cr.fetchall())
         self.assertIn("res_partner_phone_sanitized_idx", plan)
 
-    def test_lookup_costs_two_queries(self):
-        """The companies' countries, then the match: on a cold record cache, as every incoming call."""
+    def test_lookup_queries(self):
+        """The companies' countries for a national number, then the match: on a cold record
+        cache, as every incoming call; an international number needs no country."""
         self._lookup("+39 335 700 1122", "it", "ch")
         self.env.invalidate_all()
         with self.assertQueryCount(2):
             self.assertEqual(self._lookup("335 700 1122", "it", "ch"), self.marco)
+        self.env.invalidate_all()
+        with self.assertQueryCount(1):
+            self.assertEqual(self._lookup("+39 335 700 1122", "it", "ch"), self.marco)
 
     def test_lookup_respects_access_rules(self):
         company_b = self.env["res.company"].create({"name": "Caldaie Sud S.r.l."})
