@@ -252,7 +252,7 @@ def bench_lookup(env, lookups, rng):
     lookup_sql = next(
         SQL(code, *params)
         for code, params in statements
-        if any(param == typed_key or (isinstance(param, list) and typed_key in param) for param in params)
+        if any(param == typed_key or (isinstance(param, tuple) and typed_key in param) for param in params)
     )
     plan = env.execute_query(SQL("EXPLAIN ANALYZE %s", lookup_sql))
     print(f"  statements per lookup: {len(statements)}")

@@ -1147,12 +1147,12 @@ class ResPartner(models.Model):
         phone = self._field_to_sql(self._table, "phone_sanitized")
         rows = self.env.execute_query(
             SQL(
-                "SELECT %s FROM %s WHERE %s AND %s = ANY(%s) ORDER BY %s",
+                "SELECT %s FROM %s WHERE %s AND %s IN %s ORDER BY %s",
                 partner_id,
                 from_clause,
                 where_clause,
                 phone,
-                list(keys),
+                tuple(keys),
                 partner_id,
             )
         )
