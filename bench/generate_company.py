@@ -1059,7 +1059,7 @@ class Generator:
         One company and one contact are made through the ORM; the others are
         SQL copies of them with their own name, address, phone, e-mail and
         salesperson, then the ORM recomputes the stored computed fields
-        (commercial entity, complete name, normalized phone and e-mail, ...).
+        (commercial entity, complete name, E.164 phone, normalized e-mail, ...).
         """
         rng = self.rng
         count = self.scaled(CUSTOMERS)

@@ -8,7 +8,8 @@
     "author": "crm_relationship contributors",
     "website": "https://github.com/crm-relationship/crm_relationship",
     "license": "LGPL-3",
-    "depends": ["sale_stock", "mail"],
+    "depends": ["sale_stock", "mail", "phone_validation"],
+    "external_dependencies": {"python": ["phonenumbers"]},
     "data": [
         "security/crm_relationship_groups.xml",
         "security/ir.model.access.csv",

@@ -419,3 +419,60 @@ result["partner_filter"] = 'name="crm_no_next_action"' in search_arch
     assert upgraded["duplicates"] == {model: [] for model in UI_MODELS}
     assert upgraded["menu_action"], "the renamed menu opens the renamed action"
     assert upgraded["partner_filter"], "the renamed extension of the partners' search view still applies"
+
+
+OLD_PHONES_SCRIPT = """
+from odoo.tools import SQL
+Partner = env["res.partner"]
+partners = Partner.create([
+    {"name": "Impianti Milano", "phone": "02 8945 1120", "country_id": env.ref("base.it").id},
+    {"name": "Impianti Zurigo", "phone": "044 668 18 00", "country_id": env.ref("base.ch").id},
+    {"name": "Numero Sbagliato", "phone": "12", "country_id": env.ref("base.it").id},
+    {"name": "Senza Telefono", "country_id": env.ref("base.it").id},
+])
+# A database of 19.0.1.3.0 run without the phonenumbers library: the add-on's own column, and the
+# numbers stored in phone_sanitized as typed.
+env.execute_query(SQL(
+    "UPDATE ir_module_module SET latest_version = '19.0.1.3.0' WHERE name = 'crm_relationship'"
+))
+env.execute_query(SQL("ALTER TABLE res_partner ADD COLUMN crm_phone_normalized varchar"))
+env.execute_query(SQL(
+    "CREATE INDEX res_partner__crm_phone_normalized_index ON res_partner (crm_phone_normalized)"
+))
+env.execute_query(SQL(
+    "UPDATE res_partner SET phone_sanitized = coalesce(phone, '+390200000000'), "
+    "crm_phone_normalized = phone WHERE id = ANY(%s)",
+    partners.ids,
+))
+result = partners.ids
+"""
+
+
+def test_upgrade_to_19_0_2_0_0_stores_e164_phones(history_db):
+    odoo(history_db, "-i", "crm_relationship", "--stop-after-init")
+    milano, zurigo, wrong, without = shell(history_db, OLD_PHONES_SCRIPT)
+    odoo(history_db, "-u", "crm_relationship", "--stop-after-init")
+    upgraded = shell(
+        history_db,
+        f"""
+from odoo.tools import SQL, sql
+partners = env["res.partner"].browse({[milano, zurigo, wrong, without]})
+italy = env["res.company"].search([("partner_id.country_id.code", "=", "IT")], limit=1)
+result = {{
+    "version": env["ir.module.module"].search([("name", "=", "crm_relationship")]).latest_version,
+    "column": sql.column_exists(env.cr, "res_partner", "crm_phone_normalized"),
+    "sanitized": partners.mapped(lambda partner: partner.phone_sanitized or None),
+    "index": env.execute_query(SQL(
+        "SELECT indexname FROM pg_indexes WHERE tablename = 'res_partner' "
+        "AND indexdef LIKE '%%(phone_sanitized)%%'"
+    )),
+    "found": env["res.partner"].with_context(allowed_company_ids=italy.ids)
+        ._crm_search_by_phone("0039 02 8945 1120").ids,
+}}
+""",
+    )
+    assert upgraded["version"] == _manifest_version("crm_relationship")
+    assert not upgraded["column"], "the add-on's normalized phones are dropped"
+    assert upgraded["sanitized"] == ["+390289451120", "+41446681800", None, None], upgraded["sanitized"]
+    assert upgraded["index"] == [["res_partner_phone_sanitized_idx"]]
+    assert milano in upgraded["found"]

@@ -88,8 +88,6 @@ PARTNER_FIELDS = {
     ),
     # Margin, cost to serve and payment behaviour: managers, as the profitability analysis.
     **dict.fromkeys(["crm_margin_this_year", "crm_cost_to_serve_this_year", "crm_payment_delay"], MANAGERS),
-    # The partner's own phone in digits, the caller lookup's key: employees, as phone_sanitized.
-    "crm_phone_normalized": EMPLOYEES,
 }
 PRODUCT_FIELDS = {
     # Equipment registration settings of products: product configuration for the staff, kept when

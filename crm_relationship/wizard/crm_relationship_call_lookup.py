@@ -6,10 +6,11 @@ class CrmRelationshipCallLookup(models.TransientModel):
     """Find who is calling from a phone number, then log the call.
 
     The number may be typed in any common format (spaces, dashes, dots,
-    parentheses, ``+39`` or ``0039``): it is normalized the same way as the
-    numbers of the contacts (see ``res.partner._crm_normalize_phone``) and
-    matched on an indexed column. A number matching no one offers to create
-    the contact.
+    parentheses, ``+39`` or ``0039``, national in the country of the user's
+    company): it is read as E.164 like the numbers of the contacts and
+    matched on their indexed ``phone_sanitized`` (see
+    ``res.partner._crm_search_by_phone``). A number matching no one offers to
+    create the contact.
     """
 
     _name = "crm.relationship.call.lookup"
