@@ -38,6 +38,13 @@ class TestCrmRelationshipItalian(TransactionCase):
         call_fields = env_it["crm.relationship.call"].fields_get(["partner_id", "duration"])
         self.assertEqual(call_fields["partner_id"]["string"], "Cliente")
         self.assertNotEqual(call_fields["duration"]["string"], "Duration (minutes)")
+        entry_types = dict(
+            env_it["crm.relationship.timeline"]._fields["entry_type"]._description_selection(env_it)
+        )
+        self.assertEqual(
+            entry_types["quotation"], "Offerta", "the document types label the timeline in Italian"
+        )
+        self.assertEqual(entry_types["refund"], "Nota di credito")
         menu = env_it.ref("crm_relationship.crm_relationship_menu_root")
         self.assertEqual(menu.name, "Relazioni clienti")
         template = self.env.ref("crm_relationship.crm_relationship_defect_mail_template_confirmed")
