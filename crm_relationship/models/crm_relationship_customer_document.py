@@ -201,9 +201,10 @@ class CrmRelationshipCustomerDocument(models.AbstractModel):
         """A document type declared by another add-on joins the timeline when
         that add-on is installed or updated (the core's own types are built
         by the timeline itself, once all their tables exist)."""
-        super().init()
+        res = super().init()
         if self._crm_timeline_code and "crm_relationship" in self.pool._init_modules:
             self.env["crm.relationship.timeline"].init()
+        return res
 
     # ------------------------------------------------------------------
     # Moving activities with their document

@@ -289,11 +289,12 @@ class CrmRelationshipDefect(models.Model):
     @api.depends("equipment_id", "call_id")
     def _compute_partner_id(self):
         """The customer of the contact, else of the equipment, else of the call."""
-        super()._compute_partner_id()
+        res = super()._compute_partner_id()
         for defect in self.filtered(lambda defect: not defect.contact_id):
             customer = defect.equipment_id.partner_id or defect.call_id.partner_id
             if customer:
                 defect.partner_id = customer
+        return res
 
     @api.depends("call_id")
     def _compute_from_call(self):

@@ -142,7 +142,7 @@ class CrmRelationshipDefectRoute(models.Model):
         """
         Route = self.sudo()  # only managers read the rules
         matched = defaultdict(Route.browse)
-        for route in Route.search([]):
+        for route in Route.search([("active", "=", True)]):
             for defect in defects.filtered_domain(route._get_defect_domain()):
                 matched[defect, route.department] |= route
         routing = {}
