@@ -7,7 +7,7 @@ from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
-from .crm_relationship_tools import get_batch_size
+from .crm_relationship_tools import SOFT_RELOAD, get_batch_size, notification_action
 
 BATCH_SIZE_PARAM = "crm_relationship.event_rule_batch_size"
 BATCH_SIZE_DEFAULT = 200
@@ -141,15 +141,9 @@ class CrmRelationshipEventRule(models.Model):
         if cron and count > self._get_batch_size() and all(self.mapped("active")):
             return self._run_in_background(cron, count)
         logs = self._evaluate(pending)
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success" if logs else "info",
-                "message": self.env._("%s new customer events.", len(logs)),
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        return notification_action(
+            self.env._("%s new customer events.", len(logs)), "success" if logs else "info", SOFT_RELOAD
+        )
 
     def _run_in_background(self, cron, count=None):
         cron.sudo()._trigger()
@@ -157,11 +151,7 @@ class CrmRelationshipEventRule(models.Model):
             message = self.env._("%s new customer events: they are being created in the background.", count)
         else:
             message = self.env._("The rules are being checked in the background.")
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {"type": "info", "message": message},
-        }
+        return notification_action(message)
 
     @api.model
     def _cron_evaluate(self):

@@ -3,7 +3,7 @@ from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
-from .crm_relationship_tools import get_batch_size
+from .crm_relationship_tools import SOFT_RELOAD, get_batch_size, notification_action
 
 RFM_SCORE_FIELDS = (
     "crm_rfm_recency",
@@ -106,27 +106,16 @@ class CrmRelationshipRfmSegment(models.Model):
         cron = self.env.ref("crm_relationship.ir_cron_crm_relationship_rfm", raise_if_not_found=False)
         if cron and not cron.sudo().try_lock_for_update(allow_referencing=True):
             cron.sudo()._trigger()
-            return {
-                "type": "ir.actions.client",
-                "tag": "display_notification",
-                "params": {
-                    "type": "info",
-                    "message": self.env._(
-                        "The scheduled action is recomputing the RFM scores right now: "
-                        "they will be up to date in a few minutes."
-                    ),
-                },
-            }
+            return notification_action(
+                self.env._(
+                    "The scheduled action is recomputing the RFM scores right now: "
+                    "they will be up to date in a few minutes."
+                )
+            )
         count = self.sudo()._recompute_rfm()
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success",
-                "message": self.env._("RFM scores recomputed: %s customers changed.", count),
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        return notification_action(
+            self.env._("RFM scores recomputed: %s customers changed.", count), "success", SOFT_RELOAD
+        )
 
     @api.model
     def _cron_recompute_rfm(self):

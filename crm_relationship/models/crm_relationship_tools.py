@@ -6,9 +6,12 @@
   sent over RPC; other writes need the manager group (and are tracked).
 * Error messages only name records the user may read: :func:`readable_name`
   and :func:`check_company_hiding_names`.
+* Batch jobs read their batch size with :func:`get_batch_size`; actions that
+  answer with a notification build it with :func:`notification_action`.
 """
 
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import frozendict
 
 MANAGER_GROUP = "crm_relationship.crm_relationship_group_manager"
 WORKFLOW_CONTEXT_KEY = "crm_relationship_workflow"
@@ -105,3 +108,15 @@ def get_batch_size(env, param, default):
     except (TypeError, ValueError):
         size = default
     return max(size, 1)
+
+
+# Reload the view behind the notification.
+SOFT_RELOAD = frozendict({"type": "ir.actions.client", "tag": "soft_reload"})
+
+
+def notification_action(message, notification_type="info", next_action=None):
+    """Client action showing ``message`` as a notification, then ``next_action`` if any."""
+    params = {"type": notification_type, "message": message}
+    if next_action:
+        params["next"] = next_action
+    return {"type": "ir.actions.client", "tag": "display_notification", "params": params}

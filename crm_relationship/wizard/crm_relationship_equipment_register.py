@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..models.crm_relationship_tools import get_batch_size
+from ..models.crm_relationship_tools import get_batch_size, notification_action
 
 BATCH_SIZE_PARAM = "crm_relationship.equipment_register_batch_size"
 BATCH_SIZE_DEFAULT = 500
@@ -124,19 +124,14 @@ class CrmRelationshipEquipmentRegister(models.TransientModel):
     def _queue_registration(self, cron, count):
         self.write({"state": "queued"})
         cron.sudo()._trigger()
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "info",
-                "message": self.env._(
-                    "%s delivery and return lines are being registered in the background; "
-                    "the equipment appears in the list as it is registered.",
-                    count,
-                ),
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
+        return notification_action(
+            self.env._(
+                "%s delivery and return lines are being registered in the background; "
+                "the equipment appears in the list as it is registered.",
+                count,
+            ),
+            next_action={"type": "ir.actions.act_window_close"},
+        )
 
     def _apply_lines(self, move_lines):
         """Apply ``move_lines`` to the registry, without follower, message or tracking per unit,
