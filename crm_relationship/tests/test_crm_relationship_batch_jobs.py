@@ -1,7 +1,6 @@
 from odoo.tests import tagged
 
-from .jobs_common import CronJobMixin
-from .test_crm_relationship_equipment import EquipmentCase
+from .common import CronJobMixin, EquipmentCase
 
 REGISTER_CRON = "crm_relationship.ir_cron_crm_relationship_equipment_register"
 

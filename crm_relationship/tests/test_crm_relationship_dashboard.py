@@ -2,7 +2,7 @@ from odoo.fields import Command
 from odoo.tests import tagged
 from odoo.tools.safe_eval import safe_eval
 
-from .analytics_common import CrmRelationshipAnalyticsCase
+from .common import CrmRelationshipAnalyticsCase
 
 # action xml id: (model, first view, pivot measures, pivot rows, graph measure, graph groupbys)
 DASHBOARD_ACTIONS = {

@@ -6,7 +6,7 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
-from .test_crm_relationship_defect_common import CrmRelationshipDefectCase
+from .common import CrmRelationshipDefectCase
 
 
 @tagged("post_install", "-at_install")

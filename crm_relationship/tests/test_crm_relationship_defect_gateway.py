@@ -8,8 +8,7 @@ from odoo.tools import mute_logger
 from odoo.addons.crm_relationship.models import crm_relationship_defect as defect_module
 from odoo.addons.mail.tests.common import MailCase
 
-from .test_crm_relationship_defect_common import CrmRelationshipDefectCase
-from .test_crm_relationship_defect_mail import INCOMING_EMAIL
+from .common import INCOMING_EMAIL, CrmRelationshipDefectCase
 
 DEFECT_LOGGER = "odoo.addons.crm_relationship.models.crm_relationship_defect"
 

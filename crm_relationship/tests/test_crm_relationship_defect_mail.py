@@ -7,23 +7,7 @@ from odoo.tools import mute_logger
 from odoo.addons.base.models.ir_mail_server import IrMail_Server, MailDeliveryException
 from odoo.addons.mail.tests.common import MailCase
 
-from .test_crm_relationship_defect_common import CrmRelationshipDefectCase
-
-INCOMING_EMAIL = """Return-Path: {return_path}
-To: {to}
-cc: {cc}
-Received: by mail1.example.com (Postfix, from userid 10002)
-    id 5DF9ABFB2A; Fri, 10 Aug 2012 16:16:39 +0200 (CEST)
-From: {email_from}
-Subject: {subject}
-MIME-Version: 1.0
-Content-Type: text/plain; charset="utf-8"
-Date: {date}
-Message-ID: {msg_id}
-{extra}
-
-{body}
-"""
+from .common import INCOMING_EMAIL, CrmRelationshipDefectCase
 
 
 @tagged("post_install", "-at_install")

@@ -3,8 +3,7 @@ from ast import literal_eval
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 
-from .jobs_common import CronJobMixin
-from .test_crm_relationship_defect_common import CrmRelationshipDefectCase
+from .common import CrmRelationshipDefectCase, CronJobMixin
 
 RECALL_CRON = "crm_relationship.ir_cron_crm_relationship_defect_recall_mail"
 

@@ -2,7 +2,7 @@ from odoo import fields
 from odoo.exceptions import ValidationError
 from odoo.tests import new_test_user, tagged
 
-from .test_crm_relationship_defect_common import CrmRelationshipDefectCase
+from .common import CrmRelationshipDefectCase
 
 
 @tagged("post_install", "-at_install")

@@ -3,7 +3,7 @@ from unittest.mock import patch
 from odoo.exceptions import UserError
 from odoo.tests import Form, new_test_user, tagged
 
-from .test_crm_relationship_defect_common import CrmRelationshipDefectCase
+from .common import CrmRelationshipDefectCase
 
 
 @tagged("post_install", "-at_install")

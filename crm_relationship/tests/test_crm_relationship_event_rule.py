@@ -6,8 +6,7 @@ from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .analytics_common import CrmRelationshipAnalyticsCase
-from .jobs_common import CronJobMixin
+from .common import CrmRelationshipAnalyticsCase, CronJobMixin
 
 EVENT_CRON = "crm_relationship.ir_cron_crm_relationship_event_rule"
 

@@ -1,29 +1,6 @@
-import polib
-
-from odoo.modules.module import get_module_path
 from odoo.tests import TransactionCase, tagged
-from odoo.tools.translate import TranslationModuleReader
 
-
-def assert_module_translated(case, module, lang="it"):
-    """Every term the module exports is translated in its ``i18n/<lang>.po``."""
-    po = polib.pofile(f"{get_module_path(module)}/i18n/{lang}.po")
-    translated = {
-        entry.msgid for entry in po if entry.msgstr and not entry.obsolete and "fuzzy" not in entry.flags
-    }
-    terms = {
-        source
-        for _module, _type, _name, _res_id, source, _value, _comments in TranslationModuleReader(
-            case.env.cr, modules=[module]
-        )
-        if source
-    }
-    missing = sorted(terms - translated)
-    case.assertFalse(
-        missing,
-        f"{len(missing)} term(s) of {module} are not translated in i18n/{lang}.po, "
-        f"export the terms and translate them: {missing[:15]}",
-    )
+from .common import assert_module_translated
 
 
 @tagged("post_install", "-at_install")

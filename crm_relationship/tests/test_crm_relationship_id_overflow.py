@@ -4,8 +4,7 @@ from odoo import fields
 from odoo.fields import Command
 from odoo.tests import new_test_user, tagged
 
-from .common import CrmRelationshipCase
-from .id_overflow_common import MAX_SAFE_ID, IdOverflowMixin
+from .common import MAX_SAFE_ID, CrmRelationshipCase, IdOverflowMixin
 
 # Next ids of the tables whose ids the timeline and the reports multiply: past
 # 2**31 / 4, so that such an id times 4, 8 or 1000 overflows a 32-bit integer,

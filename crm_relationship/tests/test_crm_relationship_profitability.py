@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from odoo.tests import tagged
 
-from .analytics_common import CrmRelationshipAnalyticsCase
+from .common import CrmRelationshipAnalyticsCase
 
 
 @tagged("post_install", "-at_install")

@@ -5,7 +5,7 @@ from odoo.tools import SQL
 
 from odoo.addons.crm_relationship.models.row_id import row_id
 
-from .analytics_common import CrmRelationshipAnalyticsCase
+from .common import CrmRelationshipAnalyticsCase
 
 
 @tagged("post_install", "-at_install")

@@ -4,8 +4,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import SQL
 
-from .analytics_common import CrmRelationshipAnalyticsCase
-from .jobs_common import CronJobMixin
+from .common import CrmRelationshipAnalyticsCase, CronJobMixin
 
 RFM_CRON = "crm_relationship.ir_cron_crm_relationship_rfm"
 

@@ -3,7 +3,7 @@ from odoo.fields import Command
 from odoo.service.model import get_public_method
 from odoo.tests import new_test_user, tagged
 
-from .test_crm_relationship_access_matrix import CrmRelationshipTwoCompaniesCase
+from .common import CrmRelationshipTwoCompaniesCase
 
 REFUSALS = (AccessError, UserError, ValidationError)
 

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta
 from odoo.fields import Command
 from odoo.tests import new_test_user, tagged
 
-from .analytics_common import CrmRelationshipAnalyticsCase
+from .common import CrmRelationshipAnalyticsCase
 
 
 @tagged("post_install", "-at_install")

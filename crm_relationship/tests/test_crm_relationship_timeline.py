@@ -6,7 +6,7 @@ from markupsafe import Markup
 from odoo import fields
 from odoo.tests import tagged
 
-from .test_res_partner_customer_card import CustomerHistoryCase
+from .common import CustomerHistoryCase
 
 
 @tagged("post_install", "-at_install")

@@ -5,7 +5,7 @@ from odoo.tests import tagged
 
 from odoo.addons.mail.tests.common import MailCase
 
-from .test_crm_relationship_defect_common import CrmRelationshipDefectCase
+from .common import CrmRelationshipDefectCase
 
 
 @tagged("post_install", "-at_install")

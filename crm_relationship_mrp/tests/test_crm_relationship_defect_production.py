@@ -3,7 +3,7 @@ from unittest.mock import patch
 from odoo import fields
 from odoo.tests import Form, new_test_user, tagged
 
-from odoo.addons.crm_relationship.tests.test_crm_relationship_defect_common import CrmRelationshipDefectCase
+from odoo.addons.crm_relationship.tests.common import CrmRelationshipDefectCase
 
 
 @tagged("post_install", "-at_install")

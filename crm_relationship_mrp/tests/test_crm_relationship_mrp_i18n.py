@@ -1,6 +1,6 @@
 from odoo.tests import TransactionCase, tagged
 
-from odoo.addons.crm_relationship.tests.test_crm_relationship_i18n import assert_module_translated
+from odoo.addons.crm_relationship.tests.common import assert_module_translated
 
 
 @tagged("post_install", "-at_install")

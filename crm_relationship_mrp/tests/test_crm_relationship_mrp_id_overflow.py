@@ -1,8 +1,7 @@
 from odoo.fields import Command
 from odoo.tests import Form, tagged
 
-from odoo.addons.crm_relationship.tests.common import CrmRelationshipCase
-from odoo.addons.crm_relationship.tests.id_overflow_common import MAX_SAFE_ID, IdOverflowMixin
+from odoo.addons.crm_relationship.tests.common import MAX_SAFE_ID, CrmRelationshipCase, IdOverflowMixin
 
 # Past 2**31 / 4 (see the core add-on's overflow test), far from 2**31.
 NEXT_IDS = {
