@@ -1,5 +1,6 @@
 from . import crm_relationship_customer_document
 from . import crm_relationship_customer_status
+from . import crm_relationship_indexed_lookup_mixin
 from . import crm_relationship_customer_mixin
 from . import crm_relationship_call_source_mixin
 from . import res_partner

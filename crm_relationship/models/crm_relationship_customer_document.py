@@ -1,6 +1,6 @@
 import re
 
-from odoo import api, models
+from odoo import api, models, tools
 from odoo.fields import Domain
 from odoo.tools import SQL, frozendict
 
@@ -61,11 +61,15 @@ class CrmRelationshipCustomerDocument(models.AbstractModel):
     # ------------------------------------------------------------------
 
     @api.model
+    @tools.ormcache()
     def _crm_get_document_models(self):
-        """Names of the models declaring a document type, in timeline order."""
+        """Names of the models declaring a document type, in timeline order.
+
+        Kept in the registry cache: the models only change when the registry
+        is set up again, which clears it."""
         names = self.env.registry.descendants([self._name], "_inherit") - {self._name}
         models_ = [self.env[name] for name in names if not self.env[name]._abstract]
-        return [model._name for model in sorted(models_, key=lambda model: model._crm_timeline_code)]
+        return tuple(model._name for model in sorted(models_, key=lambda model: model._crm_timeline_code))
 
     @api.model
     def _crm_get_timeline_models(self):

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import api, fields, models, tools
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL, frozendict
@@ -11,6 +11,8 @@ from odoo.tools import SQL, frozendict
 from .crm_relationship_tools import check_company_hiding_names, readable_name
 
 WARRANTY_EXPIRING_DAYS = 30
+# States of a unit still at its customer.
+AT_CUSTOMER_STATES = ("in_service", "under_repair")
 
 
 class CrmRelationshipEquipment(models.Model):
@@ -31,6 +33,7 @@ class CrmRelationshipEquipment(models.Model):
         "mail.activity.mixin",
         "crm.relationship.customer.document",
         "crm.relationship.call.source.mixin",
+        "crm.relationship.indexed.lookup.mixin",
     )
     _order = "delivery_date desc, id desc"
     _check_company_auto = True
@@ -394,6 +397,11 @@ class CrmRelationshipEquipment(models.Model):
             if components:
                 components.write({"partner_id": partner.id, "site_id": site.id})
 
+    @api.model
+    def _get_at_customer_domain(self):
+        """Units still at their customer: in service or under repair (not returned nor retired)."""
+        return Domain("state", "in", AT_CUSTOMER_STATES)
+
     def action_set_in_service(self):
         self.write({"state": "in_service"})
 
@@ -467,47 +475,14 @@ class CrmRelationshipEquipment(models.Model):
         return Defect._get_report_defect_action(Defect._prepare_equipment_defect_values(self))
 
     @api.model
-    @tools.ormcache(
-        "self.env.uid",
-        "self.env.su",
-        "tuple(self.env.companies.ids)",
-        "self.env.context.get('active_test', True)",
-    )
-    def _crm_readable_sql(self):
-        """``FROM`` and ``WHERE`` clauses of the equipment the user may read.
-
-        The query of ``search([])``: record rules, archived units left out. Kept
-        in the registry cache under the same keys as the record rules it comes
-        from (user, companies), and cleared with them when a rule changes.
-        """
-        query = self._search([])
-        return query.from_clause, query.where_clause
-
-    @api.model
     def _crm_lookup_serial(self, serial):
         """Equipment the user may read whose serial number is exactly ``serial``.
 
         The call center looks serial numbers up while the customer is on the
-        phone: one exact match on the indexed column within the clauses of
-        :meth:`_crm_readable_sql`, without the generic domain processing of
-        ``search()``.
+        phone: one match on the indexed column
+        (``crm.relationship.indexed.lookup.mixin``).
         """
-        serial = (serial or "").strip()
-        if not serial:
-            return self.browse()
-        self.flush_model(["serial_number", "active", "company_id", "partner_id"])
-        from_clause, where_clause = self._crm_readable_sql()
-        self.env.cr.execute(
-            SQL(
-                "SELECT %s FROM %s WHERE %s AND %s = %s",
-                SQL.identifier(self._table, "id"),
-                from_clause,
-                where_clause or SQL("TRUE"),
-                SQL.identifier(self._table, "serial_number"),
-                serial,
-            )
-        )
-        return self.browse([row[0] for row in self.env.cr.fetchall()])
+        return self._crm_lookup_exact("serial_number", [(serial or "").strip()])
 
     # ------------------------------------------------------------------
     # Customer document: the installed base on the card and the timeline
@@ -551,8 +526,7 @@ class CrmRelationshipEquipment(models.Model):
     @api.model
     def _crm_get_card_figures(self, customers, group):
         """Units at the customer (in service or under repair), and those of them in warranty."""
-        at_customer = Domain("state", "in", ["in_service", "under_repair"])
-        domain = self._crm_get_documents_domain(customers) & at_customer
+        domain = self._crm_get_documents_domain(customers) & self._get_at_customer_domain()
         today = fields.Date.context_today(self)
         result = defaultdict(dict)
         for customer, in_warranty, count in self._read_group(

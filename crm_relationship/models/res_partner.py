@@ -4,7 +4,7 @@ from datetime import date
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import api, fields, models, tools
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import SQL
@@ -16,7 +16,12 @@ TIMELINE_CARD_LIMIT = 10
 
 class ResPartner(models.Model):
     _name = "res.partner"
-    _inherit = ("res.partner", "crm.relationship.customer.status", "crm.relationship.call.source.mixin")
+    _inherit = (
+        "res.partner",
+        "crm.relationship.customer.status",
+        "crm.relationship.call.source.mixin",
+        "crm.relationship.indexed.lookup.mixin",
+    )
 
     crm_currency_id = fields.Many2one(
         "res.currency",
@@ -505,41 +510,14 @@ class ResPartner(models.Model):
         return keys
 
     @api.model
-    @tools.ormcache("self.env.uid", "self.env.su", "tuple(self.env.companies.ids)")
-    def _crm_active_readable_sql(self):
-        """``FROM`` and ``WHERE`` clauses of the active partners the user may read
-        (the query of ``search([])``), kept in the registry cache under the keys of
-        the record rules they come from and cleared with them."""
-        query = self.with_context(active_test=True)._search([])
-        return query.from_clause, query.where_clause
-
-    @api.model
     def _crm_search_by_phone(self, number):
         """Active contacts the user may read whose phone is ``number``, in any format.
 
         The caller lookup runs on every incoming call: the keys of
         :meth:`_crm_phone_keys` matched on the indexed ``phone_sanitized``
-        within the clauses of :meth:`_crm_active_readable_sql` cost a fraction
-        of a generic ``search()``.
+        (``crm.relationship.indexed.lookup.mixin``).
         """
-        keys = self._crm_phone_keys(number) if number else set()
-        if not keys:
-            return self.browse()
-        from_clause, where_clause = self._crm_active_readable_sql()
-        partner_id = SQL.identifier(self._table, "id")
-        phone = self._field_to_sql(self._table, "phone_sanitized")
-        rows = self.env.execute_query(
-            SQL(
-                "SELECT %s FROM %s WHERE %s AND %s IN %s ORDER BY %s",
-                partner_id,
-                from_clause,
-                where_clause,
-                phone,
-                tuple(keys),
-                partner_id,
-            )
-        )
-        return self.browse([row[0] for row in rows])
+        return self._crm_lookup_exact("phone_sanitized", self._crm_phone_keys(number) if number else ())
 
     # ------------------------------------------------------------------
     # Actions

@@ -94,7 +94,7 @@ class StockLot(models.Model):
             return {}
         units = Equipment.sudo().search_fetch(
             Domain("lot_id", "in", self.ids)
-            & Domain("state", "not in", ("returned", "retired"))
+            & Equipment._get_at_customer_domain()
             & Domain("company_id", "in", self.env.companies.ids),
             ["lot_id", "partner_id"],
         )

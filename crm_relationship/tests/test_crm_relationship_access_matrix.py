@@ -48,6 +48,7 @@ EXPECTED_ACCESS = {
     "crm.relationship.defect.rate.mixin": {},
     "crm.relationship.customer.document": {},
     "crm.relationship.customer.status": {},
+    "crm.relationship.indexed.lookup.mixin": {},
     "crm.relationship.customer.mixin": {},
     "crm.relationship.call.source.mixin": {},
 }
@@ -61,6 +62,7 @@ SHARED_MODELS = {
     "crm.relationship.defect.rate.mixin": "abstract, no records",
     "crm.relationship.customer.document": "abstract, no records",
     "crm.relationship.customer.status": "abstract, no records (stored on partners)",
+    "crm.relationship.indexed.lookup.mixin": "abstract, no records",
     "crm.relationship.customer.mixin": "abstract, no records",
     "crm.relationship.call.source.mixin": "abstract, no records",
 }
