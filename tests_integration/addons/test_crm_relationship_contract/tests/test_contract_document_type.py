@@ -121,10 +121,12 @@ class TestContractDocumentType(CrmRelationshipCase):
         self.assertEqual(self._rows(("lot_name", "ilike", "0042")).mapped("res_id"), [self.active.id])
         self.assertFalse(self._rows(("lot_name", "ilike", "9999")))
         panel = self.user_env["crm.relationship.timeline"].search_panel_select_multi_range(
-            "entry_type", search_domain=[("commercial_partner_id", "=", self.customer.id)]
+            "entry_type",
+            search_domain=[("commercial_partner_id", "=", self.customer.id)],
+            enable_counters=True,
         )
         counts = {value["id"]: value.get("__count") for value in panel["values"]}
-        self.assertIn("contract", counts)
+        self.assertEqual(counts["contract"], 2, "the new type is a value of the search panel, with its rows")
 
     def test_next_action_and_customer_change(self):
         activity = self.active.activity_schedule(
