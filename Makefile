@@ -1,8 +1,14 @@
 # Two commands: `make run` serves Odoo with the demo, `make test` runs the tests.
-.PHONY: run reset test lint shell stop bench
+.PHONY: run run-cluster stop-cluster reset test lint shell stop bench load-test
 
 run:
 	tools/dev.sh run
+
+run-cluster:
+	tools/dev.sh run-cluster
+
+stop-cluster:
+	tools/dev.sh stop-cluster
 
 reset:
 	tools/dev.sh run --reset

@@ -2,6 +2,11 @@
 # Development and CI entry point for the crm_relationship add-ons.
 #
 #   tools/dev.sh run [--reset]   serve Odoo with crm_relationship and its demo data
+#   tools/dev.sh run-cluster [--detach] [--no-update]
+#                                the same with prefork workers and a streaming
+#                                hot-standby replica that serves the read-only requests
+#   tools/dev.sh stop-cluster    stop the cluster's Odoo and its replica
+#   tools/dev.sh stop-replica    stop the replica only (Odoo falls back to the primary)
 #   tools/dev.sh test            fresh database, linters, pytest-odoo test run
 #   tools/dev.sh shell           Odoo shell on the demo database
 #   tools/dev.sh env             only prepare the virtual environment (Odoo + requirements)
@@ -20,6 +25,9 @@
 #   CRM_PGPORT      port of the private cluster (default 54329)
 #   CRM_HTTP_PORT   port Odoo serves on (default 8069)
 #   CRM_HTTP_INTERFACE  address Odoo listens on (default 127.0.0.1)
+#   CRM_PGPORT_REPLICA  port of the cluster mode's replica (default CRM_PGPORT + 1)
+#   CRM_WORKERS     HTTP worker processes of the cluster mode (default 2)
+#   CRM_GEVENT_PORT port of the cluster mode's websocket process (default 8072)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -27,6 +35,12 @@ STATE=$ROOT/.state
 PGDATA=$STATE/pgdata
 PGSOCK=$STATE/pgsock
 PGPORT=${CRM_PGPORT:-54329}
+PGREPLICA=$STATE/pgreplica
+PGPORT_REPLICA=${CRM_PGPORT_REPLICA:-$((PGPORT + 1))}
+WORKERS=${CRM_WORKERS:-2}
+GEVENT_PORT=${CRM_GEVENT_PORT:-8072}
+CLUSTER_PID=$STATE/odoo-cluster.pid
+CLUSTER_LOG=$STATE/logs/odoo-cluster.log
 HTTP_PORT=${CRM_HTTP_PORT:-8069}
 HTTP_INTERFACE=${CRM_HTTP_INTERFACE:-127.0.0.1}
 DB_RUN=${CRM_DB:-crm_relationship_demo}
@@ -215,6 +229,7 @@ pg_run() {
 
 ensure_postgres() {
     local bindir
+    # psql_bin (global): the client, beside the server or on the PATH.
     bindir=$(pg_bindir)
     if [ -z "$bindir" ]; then
         apt_install postgresql || die "PostgreSQL server binaries (initdb, pg_ctl) not found: install Debian's 'postgresql' package or set PG_BINDIR."
@@ -260,7 +275,7 @@ CONF
         pg_run "$bindir/pg_ctl" -D "$PGDATA" -l "$STATE/logs/postgres.log" -w start >/dev/null \
             || die "PostgreSQL did not start, see .state/logs/postgres.log"
     fi
-    local psql_bin=$bindir/psql
+    psql_bin=$bindir/psql
     [ -x "$psql_bin" ] || psql_bin=$(command -v psql) || die "psql not found: install Debian's 'postgresql-client' package."
     local psql=("$psql_bin" -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres -qtA)
     if [ "$("${psql[@]}" -c "SELECT 1 FROM pg_roles WHERE rolname = 'odoo'")" != 1 ]; then
@@ -402,6 +417,149 @@ cmd_run() {
     cd / && exec "$PY" -m odoo -c "$CONF" -d "$DB_RUN" --db-filter="^$DB_RUN\$" -u "$MODULES" --log-level=info
 }
 
+# psql as the cluster's superuser, on the primary (or on the port given first).
+pg_admin() {
+    local port=$PGPORT
+    [ "${1:-}" = --port ] && { port=$2; shift 2; }
+    "$psql_bin" -h 127.0.0.1 -p "$port" -U postgres -d postgres -qtA "$@"
+}
+
+replica_running() {
+    [ -f "$PGREPLICA/PG_VERSION" ] && pg_run "$(pg_bindir)/pg_ctl" -D "$PGREPLICA" status >/dev/null 2>&1
+}
+
+# Wait until the primary reports the replica streaming; false after 30 seconds.
+replica_streaming() {
+    local i
+    for i in $(seq 30); do
+        [ "$(pg_admin -c "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")" -ge 1 ] && return 0
+        sleep 1
+    done
+    return 1
+}
+
+# A streaming hot-standby copy of the private cluster in .state/pgreplica, on
+# port PGPORT_REPLICA, made with pg_basebackup -R.  It is made again when it
+# cannot follow the primary any more (the WAL it needs was recycled while it
+# was stopped).
+ensure_replica() {
+    local bindir basebackup
+    bindir=$(pg_bindir)
+    # Beside the server's binaries (pg_ctl may be a link into them).
+    basebackup=$(dirname "$(readlink -f "$bindir/pg_ctl")")/pg_basebackup
+    [ -x "$basebackup" ] || basebackup=$(command -v pg_basebackup) \
+        || die "pg_basebackup not found: install Debian's 'postgresql' package."
+    # WAL kept for a replica that was stopped a while (default: none).
+    if [ "$(pg_admin -c "SHOW wal_keep_size")" = 0 ]; then
+        pg_admin -c "ALTER SYSTEM SET wal_keep_size = '1GB'" -c "SELECT pg_reload_conf()" >/dev/null
+    fi
+    if [ -f "$PGREPLICA/PG_VERSION" ]; then
+        if ! replica_running; then
+            say "Starting the replica on 127.0.0.1:$PGPORT_REPLICA"
+            pg_run "$bindir/pg_ctl" -D "$PGREPLICA" -l "$STATE/logs/postgres-replica.log" -w -t 120 start >/dev/null \
+                || say "The replica did not start, making it again"
+        fi
+        if replica_running && replica_streaming; then
+            return 0
+        fi
+        say "The replica cannot follow the primary: making it again"
+        replica_running && pg_run "$bindir/pg_ctl" -D "$PGREPLICA" stop -m immediate >/dev/null
+    fi
+    say "Copying the primary into .state/pgreplica (pg_basebackup, $(du -sh "$PGDATA" | cut -f1))"
+    rm -rf "$PGREPLICA"
+    mkdir -p "$PGREPLICA"
+    as_root && chown "${CRM_PGUSER:-postgres}" "$PGREPLICA"
+    chmod 700 "$PGREPLICA"
+    pg_run "$basebackup" -h 127.0.0.1 -p "$PGPORT" -U postgres -D "$PGREPLICA" -R -X stream -c fast \
+        >"$STATE/logs/pg_basebackup.log" 2>&1 || die "pg_basebackup failed, see .state/logs/pg_basebackup.log"
+    # hot_standby_feedback: the primary's vacuum does not cancel the replica's
+    # long reports ("conflict with recovery").
+    cat >>"$PGREPLICA/postgresql.auto.conf" <<CONF
+port = $PGPORT_REPLICA
+hot_standby = on
+hot_standby_feedback = on
+CONF
+    touch "$STATE/logs/postgres-replica.log"
+    as_root && chown "${CRM_PGUSER:-postgres}" "$STATE/logs/postgres-replica.log"
+    say "Starting the replica on 127.0.0.1:$PGPORT_REPLICA"
+    pg_run "$bindir/pg_ctl" -D "$PGREPLICA" -l "$STATE/logs/postgres-replica.log" -w -t 120 start >/dev/null \
+        || die "The replica did not start, see .state/logs/postgres-replica.log"
+    replica_streaming || die "The replica does not stream from the primary, see .state/logs/postgres-replica.log"
+}
+
+stop_replica() {
+    replica_running && pg_run "$(pg_bindir)/pg_ctl" -D "$PGREPLICA" stop -m fast >/dev/null
+    return 0
+}
+
+cluster_odoo_pid() {
+    local pid
+    pid=$(cat "$CLUSTER_PID" 2>/dev/null) && kill -0 "$pid" 2>/dev/null && echo "$pid"
+}
+
+# Odoo's launcher: odoo-bin, not `python -m odoo`, under which the websocket
+# process that the prefork server respawns cannot start.
+odoo_bin() {
+    if [ -f "$ODOO_SOURCE/odoo-bin" ]; then
+        echo "$ODOO_SOURCE/odoo-bin"
+    else
+        echo "$VENV/bin/odoo"
+    fi
+}
+
+# Odoo as a company runs it: prefork HTTP workers, the websocket (gevent)
+# process and a cron worker, the read-only requests served by the replica.
+cmd_run_cluster() {
+    local detach=0 update=1 arg
+    for arg in "$@"; do
+        case $arg in
+            --detach) detach=1 ;;
+            --no-update) update=0 ;;
+            *) die "run-cluster: unknown option $arg (use --detach, --no-update)" ;;
+        esac
+    done
+    setup
+    [ -z "$(cluster_odoo_pid)" ] || die "The cluster's Odoo already runs (pid $(cluster_odoo_pid)): run 'make stop-cluster' first."
+    if ! db_exists "$DB_RUN"; then
+        (build_base_db "$DB_RUN" && install_db "$DB_RUN") || { drop_db "$DB_RUN"; exit 1; }
+    fi
+    ensure_replica
+    local args=(-c "$CONF" -d "$DB_RUN" --db-filter="^$DB_RUN\$" --workers="$WORKERS" --gevent-port="$GEVENT_PORT"
+        --max-cron-threads=1 --db_replica_host=127.0.0.1 --db_replica_port="$PGPORT_REPLICA"
+        --pidfile="$CLUSTER_PID" --log-level=info)
+    [ $update = 1 ] && args+=(-u "$MODULES")
+    say "Odoo serves database $DB_RUN on http://localhost:$HTTP_PORT with $WORKERS workers (login: admin / password: admin)
+    primary 127.0.0.1:$PGPORT, read replica 127.0.0.1:$PGPORT_REPLICA, websocket process on port $GEVENT_PORT
+    Each request's log line ends with the cursor it used: 'ro' (the replica), 'rw' (the primary),
+    'ro->rw' (a read-only request that wrote and was run again on the primary), e.g.
+        grep -oE ' (ro|rw|ro->rw)\$' .state/logs/odoo-cluster.log | sort | uniq -c"
+    if [ $detach = 0 ]; then
+        say "Logging to the terminal and to .state/logs/odoo-cluster.log; Ctrl-C stops Odoo (make stop-cluster stops the replica)"
+        cd / && exec "$PY" "$(odoo_bin)" "${args[@]}" 2>&1 | tee -a "$CLUSTER_LOG"
+    fi
+    (cd / && nohup "$PY" "$(odoo_bin)" "${args[@]}" --logfile="$CLUSTER_LOG" >/dev/null 2>&1 &)
+    local i
+    for i in $(seq 600); do
+        "$PY" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=5)' \
+            "http://127.0.0.1:$HTTP_PORT/web/health" 2>/dev/null \
+            && { say "Odoo is up (log: .state/logs/odoo-cluster.log)"; return 0; }
+        sleep 1
+    done
+    die "Odoo did not answer on port $HTTP_PORT within 10 minutes, see .state/logs/odoo-cluster.log"
+}
+
+cmd_stop_cluster() {
+    local pid i
+    pid=$(cluster_odoo_pid) && {
+        say "Stopping the cluster's Odoo (pid $pid)"
+        kill "$pid"
+        for i in $(seq 60); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+        kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
+    }
+    rm -f "$CLUSTER_PID"
+    stop_replica
+}
+
 cmd_lint() {
     say "Linting (ruff, pylint-odoo)"
     (cd "$ROOT" && "$PY" -m ruff check . && "$PY" -m ruff format --check .) \
@@ -493,11 +651,15 @@ cmd_shell() {
 cmd_stop() {
     local bindir
     bindir=$(pg_bindir)
+    cmd_stop_cluster
     [ -f "$PGDATA/PG_VERSION" ] && pg_run "$bindir/pg_ctl" -D "$PGDATA" stop -m fast || true
 }
 
 case ${1:-} in
     run) shift; cmd_run "$@" ;;
+    run-cluster) shift; cmd_run_cluster "$@" ;;
+    stop-cluster) cmd_stop_cluster ;;
+    stop-replica) stop_replica ;;
     test) shift; cmd_test "$@" ;;
     lint) shift; setup; cmd_lint ;;
     wheels) shift; setup; cmd_wheels ;;
@@ -505,5 +667,5 @@ case ${1:-} in
     setup) setup ;;
     env) setup_python; echo "$PY" ;;
     stop) cmd_stop ;;
-    *) echo "usage: $0 run [--reset] | test [pytest args] | lint | wheels | shell | setup | env | stop" >&2; exit 2 ;;
+    *) echo "usage: $0 run [--reset] | run-cluster [--detach] [--no-update] | stop-cluster | stop-replica | test [pytest args] | lint | wheels | shell | setup | env | stop" >&2; exit 2 ;;
 esac
