@@ -520,6 +520,13 @@ class CrmRelationshipDefect(models.Model):
         if any(defect.state not in ("new", "rejected") for defect in self):
             raise UserError(self.env._("Only new or rejected defect reports can be deleted."))
 
+    @api.model
+    @api.readonly
+    def search_panel_select_range(self, field_name, **kwargs):
+        """The states and categories of the reports, with their counts. Only reads: served by a
+        read replica when Odoo has one, like the list it filters."""
+        return super().search_panel_select_range(field_name, **kwargs)
+
     # ------------------------------------------------------------------
     # Mail: gateway, tracking subtypes and templates
     # ------------------------------------------------------------------
@@ -738,6 +745,7 @@ class CrmRelationshipDefect(models.Model):
         )
         return True
 
+    @api.readonly
     def action_view_calls(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
@@ -747,6 +755,7 @@ class CrmRelationshipDefect(models.Model):
         action["context"] = {"default_defect_id": self.id, "default_partner_id": self.partner_id.id}
         return action
 
+    @api.readonly
     def action_view_recalls(self):
         self.ensure_one()
         self.check_access("read")
@@ -756,7 +765,10 @@ class CrmRelationshipDefect(models.Model):
         action["domain"] = [("defect_id", "=", self.id)]
         return action
 
+    @api.readonly
     def action_view_affected_equipment(self):
+        """The units of the other customers traced from the report's lot. Only reads: served by a
+        read replica when Odoo has one."""
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "crm_relationship.crm_relationship_equipment_action"
@@ -766,7 +778,10 @@ class CrmRelationshipDefect(models.Model):
         action["display_name"] = self.env._("Equipment affected by %s", self.name)
         return action
 
+    @api.readonly
     def action_view_deliveries(self):
+        """The deliveries of the lots traced from the report's lot. Only reads: served by a read
+        replica when Odoo has one."""
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("stock.action_picking_tree_all")
         action["domain"] = [("id", "in", self._get_traceability()[self]["deliveries"].ids)]

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class CrmRelationshipDefectCategory(models.Model):
@@ -28,6 +28,7 @@ class CrmRelationshipDefectCategory(models.Model):
         for category in self:
             category.defect_count = counts.get(category, 0)
 
+    @api.readonly
     def action_view_defects(self):
         self.ensure_one()
         self.check_access("read")

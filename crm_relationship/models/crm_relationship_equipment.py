@@ -414,6 +414,7 @@ class CrmRelationshipEquipment(models.Model):
     def action_retire(self):
         self.write({"state": "retired"})
 
+    @api.readonly
     def action_view_components(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(

@@ -48,6 +48,7 @@ class CrmRelationshipEquipmentCategory(models.Model):
                 self.env._("This category is used by customer equipment: archive it instead of deleting it.")
             )
 
+    @api.readonly
     def action_view_equipment(self):
         self.ensure_one()
         self.check_access("read")

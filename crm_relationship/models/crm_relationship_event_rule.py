@@ -112,6 +112,7 @@ class CrmRelationshipEventRule(models.Model):
             if rule.rule_type == "defect_count" and rule.defect_count <= 0:
                 raise ValidationError(self.env._("Set the number of defects of '%s'.", rule.name))
 
+    @api.readonly
     def action_view_logs(self):
         self.ensure_one()
         self.check_access("read")

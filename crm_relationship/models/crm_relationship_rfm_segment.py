@@ -85,6 +85,7 @@ class CrmRelationshipRfmSegment(models.Model):
                     )
                 )
 
+    @api.readonly
     def action_view_partners(self):
         self.ensure_one()
         self.check_access("read")

@@ -529,6 +529,7 @@ class ResPartner(models.Model):
         self.env[model].check_access(operation)
         self.check_access("read")
 
+    @api.readonly
     def action_open_crm_card(self):
         """Open the customer card of the commercial entity."""
         self.ensure_one()
@@ -558,20 +559,25 @@ class ResPartner(models.Model):
         action["context"] = {"create": False}
         return action
 
+    @api.readonly
     def action_view_crm_quotations(self):
         return self._crm_action_documents(
             "sale.action_quotations", "sale.order", Domain("state", "in", ("draft", "sent"))
         )
 
+    @api.readonly
     def action_view_crm_orders(self):
         return self._crm_action_documents("sale.action_orders", "sale.order", Domain("state", "=", "sale"))
 
+    @api.readonly
     def action_view_crm_deliveries(self):
         return self._crm_action_documents("stock.action_picking_tree_all", "stock.picking")
 
+    @api.readonly
     def action_view_crm_invoices(self):
         return self._crm_action_documents("account.action_move_out_invoice_type", "account.move")
 
+    @api.readonly
     def action_view_crm_timeline(self):
         self.ensure_one()
         self._crm_check_access()
@@ -584,6 +590,7 @@ class ResPartner(models.Model):
         action["display_name"] = self.env._("Timeline of %s", self.commercial_partner_id.display_name)
         return action
 
+    @api.readonly
     def action_view_crm_calls(self):
         self.ensure_one()
         self._crm_check_access("crm.relationship.call", "read")
@@ -603,6 +610,7 @@ class ResPartner(models.Model):
         self.ensure_one()
         return self.env["crm.relationship.call"]._prepare_partner_call_values(self)
 
+    @api.readonly
     def action_view_crm_equipment(self):
         self.ensure_one()
         self._crm_check_access("crm.relationship.equipment", "read")
@@ -618,6 +626,7 @@ class ResPartner(models.Model):
         }
         return action
 
+    @api.readonly
     def action_view_crm_event_logs(self):
         self.ensure_one()
         self._crm_check_access("crm.relationship.event.log", "read")
@@ -628,6 +637,7 @@ class ResPartner(models.Model):
         action["context"] = {"create": False}
         return action
 
+    @api.readonly
     def action_view_crm_profitability(self):
         self.ensure_one()
         self._crm_check_access("crm.relationship.profitability.report", "read")
@@ -639,6 +649,7 @@ class ResPartner(models.Model):
         action["display_name"] = self.env._("Profitability of %s", self.commercial_partner_id.display_name)
         return action
 
+    @api.readonly
     def action_view_crm_defects(self):
         self.ensure_one()
         self._crm_check_access("crm.relationship.defect", "read")

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.fields import Domain
 
 
@@ -26,6 +26,7 @@ class StockLot(models.Model):
         for lot in self:
             lot.crm_equipment_count = counts.get(lot, 0)
 
+    @api.readonly
     def action_view_crm_equipment(self):
         self.ensure_one()
         self.env["crm.relationship.equipment"].check_access("read")

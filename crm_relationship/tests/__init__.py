@@ -27,3 +27,4 @@ from . import test_crm_relationship_rpc
 from . import test_res_partner_relationship_status
 from . import test_crm_relationship_id_overflow
 from . import test_crm_relationship_batch_jobs
+from . import test_crm_relationship_readonly

@@ -1,5 +1,6 @@
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
+from odoo.models import LOG_ACCESS_COLUMNS
 from odoo.service.model import get_public_method
 from odoo.tests import new_test_user, tagged
 
@@ -15,12 +16,34 @@ DELIBERATELY_CALLABLE = {
         "segments are shared by all companies: it opens the customers of the segment, "
         "which the record rules then restrict to the user's companies"
     ),
+    **dict.fromkeys(
+        [
+            ("crm.relationship.call", "search_panel_select_range"),
+            ("crm.relationship.defect", "search_panel_select_range"),
+            ("crm.relationship.timeline", "search_panel_select_multi_range"),
+        ],
+        "the search panel of the list (Odoo's own, served by a read replica): its values and counts "
+        "come from the records the user may read",
+    ),
+    **dict.fromkeys(
+        [
+            ("crm.relationship.call.lookup", "onchange"),
+            ("crm.relationship.equipment.lookup", "onchange"),
+            ("crm.relationship.defect.recall", "onchange"),
+        ],
+        "the wizard's preview (Odoo's onchange, served by a read replica): it finds only records the "
+        "user may read",
+    ),
 }
 
 # Arguments of the public methods that take some, as a function of the test case.
 METHOD_ARGS = {
     "create": lambda case, model: ([case._probe_create_values(model)],),
     "write": lambda case, model: (case._probe_write_values(model),),
+    # the web client's calls, overridden to be served by a read replica
+    "onchange": lambda case, model: case._probe_onchange_args(model),
+    "search_panel_select_range": lambda case, model: (case._probe_search_panel_field(model),),
+    "search_panel_select_multi_range": lambda case, model: (case._probe_search_panel_field(model),),
 }
 
 
@@ -170,6 +193,25 @@ class TestCrmRelationshipRpc(CrmRelationshipTwoCompaniesCase):
         return (
             {"date_deadline": "2030-01-01"} if model == "mail.activity" else {"date": "2030-01-01 00:00:00"}
         )
+
+    def _probe_onchange_args(self, model):
+        """The wizard's values about company B typed again, every field of the wizard in the form."""
+        values = self._wizard_values(model)
+        spec = {
+            name: {"fields": {"display_name": {}}} if field.relational else {}
+            for name, field in self.env[model]._fields.items()
+            if name not in ("id", "display_name", *LOG_ACCESS_COLUMNS)
+        }
+        return dict(values), list(values), spec
+
+    def _probe_search_panel_field(self, model):
+        fields_ = {
+            "crm.relationship.call": "channel_id",
+            "crm.relationship.defect": "category_id",
+            "crm.relationship.timeline": "entry_type",
+        }
+        self.assertIn(model, fields_, f"Give the RPC test a search panel field of {model}")
+        return fields_[model]
 
     def _wizard_values(self, model):
         """Values a user could send to create the wizard about the records of company B."""

@@ -81,6 +81,12 @@ class CrmRelationshipDefectRecall(models.TransientModel):
             wizard.partner_count = len(wizard.partner_ids)
             wizard.partner_without_email_count = len(wizard.partner_ids.filtered(lambda p: not p.email))
 
+    @api.readonly
+    def onchange(self, values, field_names, fields_spec):
+        """The web client traces the affected customers here, before the recall is applied (by
+        :meth:`action_apply`, which writes). Only reads: served by a read replica when Odoo has one."""
+        return super().onchange(values, field_names, fields_spec)
+
     def _get_reached_customers(self):
         """Customers already reached by a recall of the report in the wizard's mode."""
         self.ensure_one()

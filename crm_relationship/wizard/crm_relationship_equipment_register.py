@@ -73,6 +73,13 @@ class CrmRelationshipEquipmentRegister(models.TransientModel):
             wizard.equipment_to_create_count = len(vals_list)
             wizard.equipment_to_update_count = len(set(updates) | set(returned))
 
+    @api.readonly
+    def onchange(self, values, field_names, fields_spec):
+        """The web client computes the preview here, going through the past deliveries without
+        registering them (:meth:`action_register` does). Only reads: served by a read replica
+        when Odoo has one."""
+        return super().onchange(values, field_names, fields_spec)
+
     @api.model
     def _get_batch_size(self):
         return get_batch_size(self.env, BATCH_SIZE_PARAM, BATCH_SIZE_DEFAULT)

@@ -1,3 +1,4 @@
 from . import test_crm_relationship_defect_production
 from . import test_crm_relationship_mrp_i18n
 from . import test_crm_relationship_mrp_id_overflow
+from . import test_crm_relationship_mrp_readonly
