@@ -7,6 +7,8 @@
 #                                hot-standby replica that serves the read-only requests
 #   tools/dev.sh stop-cluster    stop the cluster's Odoo and its replica
 #   tools/dev.sh stop-replica    stop the replica only (Odoo falls back to the primary)
+#   tools/dev.sh cluster-smoke   20 seconds of load on the cluster mode, integrity checked
+#                                (after the tests, on a copy of the test database)
 #   tools/dev.sh test            fresh database, linters, pytest-odoo test run
 #   tools/dev.sh shell           Odoo shell on the demo database
 #   tools/dev.sh env             only prepare the virtual environment (Odoo + requirements)
@@ -537,7 +539,9 @@ cmd_run_cluster() {
         say "Logging to the terminal and to .state/logs/odoo-cluster.log; Ctrl-C stops Odoo (make stop-cluster stops the replica)"
         cd / && exec "$PY" "$(odoo_bin)" "${args[@]}" 2>&1 | tee -a "$CLUSTER_LOG"
     fi
-    (cd / && nohup "$PY" "$(odoo_bin)" "${args[@]}" --logfile="$CLUSTER_LOG" >/dev/null 2>&1 &)
+    # In a session of its own, holding none of the caller's terminal or pipes.
+    (cd / && exec setsid "$PY" "$(odoo_bin)" "${args[@]}" --logfile="$CLUSTER_LOG" </dev/null >/dev/null 2>&1) &
+    disown
     local i
     for i in $(seq 600); do
         "$PY" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=5)' \
@@ -635,9 +639,28 @@ PYEOF
 r = E.parse(sys.argv[1]).getroot()
 print(sum(int(s.get("skipped", 0)) for s in r.iter("testsuite")))' "$junit")
     [ "$skipped" = 0 ] || die "$skipped test(s) were skipped: every test must run (is chromium or websocket-client missing?)."
+    cmd_cluster_smoke
     [ "$(host_packages)" = "$host_before" ] \
         || die "The packages of $HOST_PY changed during the test run: the commands must only install into $VENV."
     say "All tests passed (Odoo and the requirements in $VENV, $HOST_PY left untouched)."
+}
+
+# The cluster mode as a company runs it, on a copy of the test database:
+# prefork workers and the streaming replica, 3 operators, a warehouse clerk and
+# a manager for 20 seconds (bench/load_operators.py --smoke), then the
+# integrity checks (each call, defect report and unit saved exactly once,
+# routing e-mails queued, no event rule fired twice).
+cmd_cluster_smoke() {
+    local db=${DB_TEST}_cluster rc=0
+    say "Cluster smoke test: run-cluster on a copy of $DB_TEST, 20 seconds of load, integrity checks"
+    copy_db "$DB_TEST" "$db"
+    DB_RUN=$db cmd_run_cluster --detach --no-update
+    (cd "$ROOT" && "$PY" bench/load_operators.py --db "$db" --conf "$CONF" --smoke) \
+        >"$STATE/logs/cluster-smoke.log" 2>&1 || rc=$?
+    cmd_stop_cluster
+    drop_db "$db"
+    grep -vE '^[0-9-]+ [0-9:,]+ [0-9]+ ' "$STATE/logs/cluster-smoke.log" >&2 || true
+    [ $rc = 0 ] || die "The cluster smoke test failed (full output in .state/logs/cluster-smoke.log)."
 }
 
 cmd_shell() {
@@ -660,6 +683,7 @@ case ${1:-} in
     run-cluster) shift; cmd_run_cluster "$@" ;;
     stop-cluster) cmd_stop_cluster ;;
     stop-replica) stop_replica ;;
+    cluster-smoke) shift; setup; cmd_cluster_smoke ;;
     test) shift; cmd_test "$@" ;;
     lint) shift; setup; cmd_lint ;;
     wheels) shift; setup; cmd_wheels ;;
@@ -667,5 +691,5 @@ case ${1:-} in
     setup) setup ;;
     env) setup_python; echo "$PY" ;;
     stop) cmd_stop ;;
-    *) echo "usage: $0 run [--reset] | run-cluster [--detach] [--no-update] | stop-cluster | stop-replica | test [pytest args] | lint | wheels | shell | setup | env | stop" >&2; exit 2 ;;
+    *) echo "usage: $0 run [--reset] | run-cluster [--detach] [--no-update] | stop-cluster | stop-replica | cluster-smoke | test [pytest args] | lint | wheels | shell | setup | env | stop" >&2; exit 2 ;;
 esac
