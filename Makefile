@@ -25,6 +25,9 @@ shell:
 stop:
 	tools/dev.sh stop
 
+load-test:
+	.venv/bin/python bench/load_operators.py $(ARGS)
+
 bench:
 	.venv/bin/python bench/generate_company.py --db crm_relationship_bench --scale $(or $(SCALE),1.0)
 	.venv/bin/python bench/bench_web_screens.py --db crm_relationship_bench

@@ -4,7 +4,7 @@ Usage (from the repository root)::
 
     make run-cluster                       # in another terminal, or: tools/dev.sh run-cluster --detach
     .venv/bin/python bench/load_operators.py [--db crm_relationship_demo] [--operators 1,10,30]
-        [--duration 180] [--saturation 1,2,4,8] [--faults] [--smoke] [--label cluster]
+        [--duration 120] [--saturation 1,2,4,8] [--faults] [--smoke] [--label cluster]
 
 Every simulated person is a browser session of its own (its own login,
 ``/web/session/authenticate``) that calls the web client's JSON-RPC routes
@@ -33,13 +33,15 @@ from the real views (``get_views`` as the user, see
 Pace. *Realistic* runs (``--operators``): a call reaches an operator on
 average every 30 seconds (exponential waits), and the operator spends 2 to 5
 seconds on each screen before the next one, so a call lasts 10 to 20 seconds;
-a run lasts ``--duration`` seconds and at least ``--min-calls`` calls.
+a run lasts ``--duration`` seconds and at least ``--min-calls`` calls
+(within twice ``--duration``).
 *Saturation* runs (``--saturation``): the operators work in a closed loop
 without waiting, for each concurrency given, until the throughput (calls per
 second) stops growing. *Faults* (``--faults``, on a cluster started with
 ``tools/dev.sh run-cluster --detach``): a closed-loop run during which the
 replica is stopped, then one HTTP worker is killed (SIGKILL), then the
-cluster's Odoo is restarted; what each client saw in each phase is reported.
+cluster's Odoo is restarted; what each client saw in each phase (by the time
+its request failed) is reported.
 
 Each run reports, per operation, the count, errors, p50/p95/p99 latency as the
 client measures it, the throughput; from Odoo's request log
@@ -129,9 +131,7 @@ LOG_LINE_RE = re.compile(
     r'(?P<model>[\w.]+)\.(?P<method>\w+) HTTP/[\d.]+" (?P<status>\d+) - '
     r"(?P<queries>\d+) (?P<query_time>[\d.]+) (?P<other_time>[\d.]+)(?: (?P<mode>\S+))?$"
 )
-RETRY_RE = re.compile(
-    r"(SerializationFailure|could not serialize|LockNotAvailable).*tries left", re.IGNORECASE
-)
+RETRY_RE = re.compile(r"odoo\.service\.model: (\S+), \d+ tries left, try again in")
 
 
 def log(message="", *args):
@@ -455,7 +455,7 @@ class Recorder:
         self.lock = threading.Lock()
         self.samples = defaultdict(list)  # operation -> [(start, seconds)]
         self.errors = defaultdict(Counter)  # operation -> Counter(kind)
-        self.error_times = []  # (time, client, operation, kind)
+        self.error_times = []  # (time it failed, client, operation, kind, message)
         self.acknowledged = defaultdict(dict)  # kind -> {token or id: id}
         self.calls = 0
 
@@ -466,7 +466,7 @@ class Recorder:
         except RpcError as error:
             with self.lock:
                 self.errors[operation][error.kind] += 1
-                self.error_times.append((start, client, operation, error.kind, str(error)[:160]))
+                self.error_times.append((time.monotonic(), client, operation, error.kind, str(error)[:160]))
             raise
         with self.lock:
             self.samples[operation].append((start, time.monotonic() - start))
@@ -846,13 +846,13 @@ def report(result):
         log("")
         log(
             "Odoo's log: %d requests, %d read requests of which %d (%.0f%%) on the replica ('ro'), "
-            "%d read-only requests retried read/write ('ro->rw'); %d serialization conflicts retried by Odoo",
+            "%d read-only requests retried read/write ('ro->rw'); conflicts retried by Odoo: %s",
             server["requests"],
             server["reads"],
             server["reads_ro"],
             100.0 * server["reads_ro"] / max(server["reads"], 1),
             server["ro_rw"],
-            server["retries"],
+            ", ".join(f"{count} x {kind}" for kind, count in server["retries"].items()) or "none",
         )
     result["rows"] = rows
     result["server"] = server
@@ -866,10 +866,12 @@ def fmt(value):
 def server_figures(lines):
     """Requests, their cursor ('ro' on the replica, 'rw', 'ro->rw') and server time, from Odoo's log."""
     per_operation = defaultdict(list)
-    requests_count = reads = reads_ro = ro_rw = retries = 0
+    requests_count = reads = reads_ro = ro_rw = 0
+    retries = Counter()
     for line in lines:
-        if RETRY_RE.search(line):
-            retries += 1
+        retry = RETRY_RE.search(line)
+        if retry:
+            retries[retry.group(1)] += 1
         match = LOG_LINE_RE.match(line)
         if not match:
             continue
@@ -1183,7 +1185,7 @@ def main():
     parser.add_argument("--odoo-log", default=os.path.join(ROOT, ".state", "logs", "odoo-cluster.log"))
     parser.add_argument("--label", default="cluster")
     parser.add_argument("--operators", default="1,10,30", help="operator counts of the realistic runs")
-    parser.add_argument("--duration", type=float, default=180, help="seconds of each realistic run")
+    parser.add_argument("--duration", type=float, default=120, help="seconds of each realistic run")
     parser.add_argument("--min-calls", type=int, default=20, help="calls each realistic run makes at least")
     parser.add_argument(
         "--saturation", default="", help="concurrencies of the closed-loop runs, e.g. 1,2,4,8"
