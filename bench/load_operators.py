@@ -650,6 +650,7 @@ class Operator:
         token = uuid.uuid4().hex[:12]
         form = session.view("crm.relationship.defect", False, "form")
         equipment_id = self.rng.choice(customer["equipment_ids"])
+        severity = self.rng.choice(("normal", "high"))
 
         def save():
             [defect] = session.call(
@@ -661,6 +662,7 @@ class Operator:
                     "contact_id": customer["contact_id"],
                     "equipment_id": equipment_id,
                     "call_id": call_id,
+                    "severity": severity,
                     "description": f"<p>{RUN_PREFIX % (self.run_id, token)} La caldaia va in blocco.</p>",
                 },
                 specification=form["spec"],
@@ -777,6 +779,10 @@ def run_load(args, plan, label, operators, pace, duration, min_calls, faults=Non
     for thread in threads:
         thread.start()
     phases = faults(start, stop) if faults else [("whole run", start)]
+    # The end of the run interrupts the waits; the calls under way are finished.
+    while time.monotonic() < hard_deadline and (time.monotonic() < deadline or recorder.calls < min_calls):
+        time.sleep(0.2)
+    stop.set()
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - start
@@ -1155,21 +1161,25 @@ def report_phases(result):
         for index, (name, begin) in enumerate(phases)
     ]
     log("")
-    log("| Phase | Start s | Requests OK | Errors | What the clients saw |")
-    log("|---|---:|---:|---:|---|")
+    log(
+        "| Phase | Start s | Operations OK | Failed | Failed within 1 s of the fault | What the clients saw |"
+    )
+    log("|---|---:|---:|---:|---:|---|")
     base = phases[0][1]
     for name, begin, end in bounds:
         ok = sum(
             1 for samples in recorder.samples.values() for start, _seconds in samples if begin <= start < end
         )
         errors = [entry for entry in recorder.error_times if begin <= entry[0] < end]
+        at_fault = sum(1 for entry in errors if entry[0] < begin + 1.0)
         kinds = Counter(f"{operation}: {kind}" for _start, _client, operation, kind, _text in errors)
         log(
-            "| %s | %.0f | %d | %d | %s |",
+            "| %s | %.0f | %d | %d | %d | %s |",
             name,
             begin - base,
             ok,
             len(errors),
+            at_fault,
             ", ".join(f"{count} x {kind}" for kind, count in kinds.most_common()) or "nothing",
         )
 
@@ -1223,8 +1233,9 @@ def main():
     per_run = 40
 
     def take_pickings():
+        """The plan of the next run: its own delivery notes, its own tag on what it saves."""
         taken, plan["pickings"] = plan["pickings"][:per_run], plan["pickings"][per_run:]
-        return dict(plan, pickings=taken)
+        return dict(plan, pickings=taken, run_id=f"{run_id}-{len(results) + 1}")
 
     if args.smoke:
         run_plan = take_pickings()

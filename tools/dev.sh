@@ -27,7 +27,7 @@
 #   CRM_PGPORT      port of the private cluster (default 54329)
 #   CRM_HTTP_PORT   port Odoo serves on (default 8069)
 #   CRM_HTTP_INTERFACE  address Odoo listens on (default 127.0.0.1)
-#   CRM_PGPORT_REPLICA  port of the cluster mode's replica (default CRM_PGPORT + 1)
+#   CRM_PGPORT_REPLICA  port of the cluster mode's replica (default 25432)
 #   CRM_WORKERS     HTTP worker processes of the cluster mode (default 2)
 #   CRM_GEVENT_PORT port of the cluster mode's websocket process (default 8072)
 set -euo pipefail
@@ -38,7 +38,9 @@ PGDATA=$STATE/pgdata
 PGSOCK=$STATE/pgsock
 PGPORT=${CRM_PGPORT:-54329}
 PGREPLICA=$STATE/pgreplica
-PGPORT_REPLICA=${CRM_PGPORT_REPLICA:-$((PGPORT + 1))}
+# Below the kernel's range of ephemeral ports (32768-60999), which an outgoing
+# connection may hold when the replica is started again under load.
+PGPORT_REPLICA=${CRM_PGPORT_REPLICA:-25432}
 WORKERS=${CRM_WORKERS:-2}
 GEVENT_PORT=${CRM_GEVENT_PORT:-8072}
 CLUSTER_PID=$STATE/odoo-cluster.pid
@@ -458,7 +460,7 @@ ensure_replica() {
     if [ -f "$PGREPLICA/PG_VERSION" ]; then
         if ! replica_running; then
             say "Starting the replica on 127.0.0.1:$PGPORT_REPLICA"
-            pg_run "$bindir/pg_ctl" -D "$PGREPLICA" -l "$STATE/logs/postgres-replica.log" -w -t 120 start >/dev/null \
+            pg_run "$bindir/pg_ctl" -D "$PGREPLICA" -o "-p $PGPORT_REPLICA" -l "$STATE/logs/postgres-replica.log" -w -t 120 start >/dev/null \
                 || say "The replica did not start, making it again"
         fi
         if replica_running && replica_streaming; then
@@ -477,14 +479,13 @@ ensure_replica() {
     # hot_standby_feedback: the primary's vacuum does not cancel the replica's
     # long reports ("conflict with recovery").
     cat >>"$PGREPLICA/postgresql.auto.conf" <<CONF
-port = $PGPORT_REPLICA
 hot_standby = on
 hot_standby_feedback = on
 CONF
     touch "$STATE/logs/postgres-replica.log"
     as_root && chown "${CRM_PGUSER:-postgres}" "$STATE/logs/postgres-replica.log"
     say "Starting the replica on 127.0.0.1:$PGPORT_REPLICA"
-    pg_run "$bindir/pg_ctl" -D "$PGREPLICA" -l "$STATE/logs/postgres-replica.log" -w -t 120 start >/dev/null \
+    pg_run "$bindir/pg_ctl" -D "$PGREPLICA" -o "-p $PGPORT_REPLICA" -l "$STATE/logs/postgres-replica.log" -w -t 120 start >/dev/null \
         || die "The replica did not start, see .state/logs/postgres-replica.log"
     replica_streaming || die "The replica does not stream from the primary, see .state/logs/postgres-replica.log"
 }
