@@ -28,7 +28,7 @@ from the real views (``get_views`` as the user, see
   few seconds;
 - a **manager** opens the dashboards (the graphs of the profitability, defect
   and staff reports, ``formatted_read_group``) and runs the event rules, every
-  ten seconds or so.
+  ten seconds or so (``--manager-interval``).
 
 Pace. *Realistic* runs (``--operators``): a call reaches an operator on
 average every 30 seconds (exponential waits), and the operator spends 2 to 5
@@ -258,7 +258,8 @@ def customer_pool(env, company, size=400):
              WHERE contact.active AND contact.phone_sanitized IS NOT NULL
                AND (contact.company_id IS NULL OR contact.company_id = %(company)s)
                AND EXISTS (SELECT 1 FROM sale_order so
-                            WHERE so.partner_id = contact.commercial_partner_id
+                             JOIN res_partner buyer ON buyer.id = so.partner_id
+                            WHERE buyer.commercial_partner_id = contact.commercial_partner_id
                               AND so.company_id = %(company)s)
              ORDER BY md5(contact.id::text)
              LIMIT %(size)s
@@ -693,7 +694,8 @@ class Warehouse(Operator):
 
 class Manager(Operator):
     def run(self, stop, deadline, min_calls, hard_deadline):
-        while not stop.is_set() and time.monotonic() < deadline:
+        interval = self.plan["manager_interval"]
+        while not stop.wait(self.rng.uniform(0.8 * interval, 1.2 * interval)) and time.monotonic() < deadline:
             try:
                 self.timed("dashboard", self.dashboards)
                 if self.plan["rules"]:
@@ -705,7 +707,6 @@ class Manager(Operator):
                     )
             except RpcError:
                 pass
-            stop.wait(self.rng.uniform(8.0, 12.0) if self.pace.call_interval else 2.0)
 
     def dashboards(self):
         for model, groupby, aggregates in DASHBOARDS:
@@ -1207,6 +1208,9 @@ def main():
     parser.add_argument("--fault-operators", type=int, default=10)
     parser.add_argument("--fault-duration", type=float, default=120)
     parser.add_argument(
+        "--manager-interval", type=float, default=10, help="seconds between the manager's dashboards"
+    )
+    parser.add_argument(
         "--smoke", action="store_true", help="3 operators for 20 s, closed loop, integrity only"
     )
     args = parser.parse_args()
@@ -1220,6 +1224,7 @@ def main():
     runs = len(realistic) + len(saturation) + args.faults + args.smoke
     plan = prepare(args.db, args.conf, most, 40 * runs, run_id)
     plan["run_id"] = run_id
+    plan["manager_interval"] = args.manager_interval
     log(
         "Load test %s on %s (%s), run %s: %d customers to call about, %d delivery notes to validate",
         args.label,
