@@ -169,7 +169,7 @@ class ReadReplicaMixin:
         """The action of the button ``method`` of ``records``, served read-only, the same as the one
         returned to ``user`` in the test's transaction."""
         context = self._web_context(user)
-        expected = getattr(records.with_user(user).with_context(context), method)()
+        expected = getattr(records.with_user(user).with_context(**context), method)()
         action = self._assert_served_read_only(
             "call_button", records._name, method, [records.ids], context=context
         )
@@ -316,7 +316,7 @@ class TestCrmRelationshipReadReplica(ReadReplicaMixin, CrmRelationshipDefectCase
 
     def _onchange(self, model, values, field_names, context):
         """The onchange of a new ``model`` record, as the web client sends it from the form view."""
-        spec = self._form_spec(self.env[model].with_user(self.operator).with_context(context))
+        spec = self._form_spec(self.env[model].with_user(self.operator).with_context(**context))
         return self._assert_served_read_only(
             "call_kw", model, "onchange", [[], values, field_names, spec], context=context
         )
@@ -396,8 +396,8 @@ class TestCrmRelationshipReadReplica(ReadReplicaMixin, CrmRelationshipDefectCase
         self.authenticate(self.rel_manager.login, self.rel_manager.login)
         context = self._web_context(self.rel_manager)
         Register = self.env["crm.relationship.equipment.register"].with_user(self.rel_manager)
-        expected = Register.with_context(context).new({"company_id": self.company.id})
-        spec = self._form_spec(Register.with_context(context))
+        expected = Register.with_context(**context).new({"company_id": self.company.id})
+        spec = self._form_spec(Register.with_context(**context))
         preview = self._assert_served_read_only(
             "call_kw", Register._name, "onchange", [[], {}, [], spec], context=context
         )
