@@ -100,6 +100,8 @@ OPERATIONS = (
     ("event_rules", "Run the event rules (manager)"),
 )
 READ_OPERATIONS = ("lookup", "card", "timeline", "dashboard")
+# The share of read requests the replica must serve in a run without faults.
+MIN_REPLICA_SHARE = 0.8
 TARGETS_MS = {"lookup": 150, "card": 400, "log_call": 400}
 # Which operation each request of Odoo's log belongs to: (model, method).
 REQUEST_OPERATIONS = {
@@ -1211,7 +1213,9 @@ def main():
         "--manager-interval", type=float, default=10, help="seconds between the manager's dashboards"
     )
     parser.add_argument(
-        "--smoke", action="store_true", help="3 operators for 20 s, closed loop, integrity only"
+        "--smoke",
+        action="store_true",
+        help="3 operators for 20 s, closed loop: no failed request, integrity, reads on the replica",
     )
     args = parser.parse_args()
     if not args.url.startswith(("http://127.0.0.1", "http://localhost")):
@@ -1250,6 +1254,11 @@ def main():
         errors = sum(sum(counter.values()) for counter in result["recorder"].errors.values())
         if errors:
             log("%d request(s) failed: a run without faults has none.", errors)
+        server = result["server"]
+        replica_share = server["reads_ro"] / server["reads"] if server["reads"] else None
+        if replica_share is not None and replica_share < MIN_REPLICA_SHARE:
+            log("Only %.0f%% of the read requests were served by the replica.", 100 * replica_share)
+            ok = False
         return 0 if ok and not errors else 1
     for operators in realistic:
         run_plan = take_pickings()
