@@ -7,7 +7,7 @@ from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
-from .crm_relationship_tools import SOFT_RELOAD, get_batch_size, notification_action
+from .crm_relationship_tools import SOFT_RELOAD, get_batch_size, notification_action, run_batch
 
 BATCH_SIZE_PARAM = "crm_relationship.event_rule_batch_size"
 BATCH_SIZE_DEFAULT = 200
@@ -176,7 +176,10 @@ class CrmRelationshipEventRule(models.Model):
             partner_ids = sorted(matches)
             for start in range(0, len(partner_ids), batch_size):
                 batch = partner_ids[start : start + batch_size]
-                rule._fire({partner_id: matches[partner_id] for partner_id in batch})
+                if not run_batch(
+                    self.env, remaining, rule._fire, {partner_id: matches[partner_id] for partner_id in batch}
+                ):
+                    return
                 remaining -= len(batch)
                 if not self.env["ir.cron"]._commit_progress(len(batch), remaining=remaining):
                     return

@@ -3,7 +3,7 @@ from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
-from .crm_relationship_tools import SOFT_RELOAD, get_batch_size, notification_action
+from .crm_relationship_tools import SOFT_RELOAD, get_batch_size, notification_action, run_batch
 
 RFM_SCORE_FIELDS = (
     "crm_rfm_recency",
@@ -135,7 +135,8 @@ class CrmRelationshipRfmSegment(models.Model):
         remaining = len(changes)
         for start in range(0, len(changes), batch_size):
             batch = changes[start : start + batch_size]
-            self._write_rfm_scores(batch)
+            if not run_batch(self.env, remaining, self._write_rfm_scores, batch):
+                return
             remaining -= len(batch)
             if not self.env["ir.cron"]._commit_progress(len(batch), remaining=remaining):
                 break

@@ -6,12 +6,20 @@
   sent over RPC; other writes need the manager group (and are tracked).
 * Error messages only name records the user may read: :func:`readable_name`
   and :func:`check_company_hiding_names`.
-* Batch jobs read their batch size with :func:`get_batch_size`; actions that
-  answer with a notification build it with :func:`notification_action`.
+* Batch jobs read their batch size with :func:`get_batch_size` and run each
+  batch with :func:`run_batch`; actions that answer with a notification build
+  it with :func:`notification_action`.
 """
 
+import logging
+
+from psycopg2 import errorcodes
+
 from odoo.exceptions import AccessError, UserError
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import frozendict
+
+_logger = logging.getLogger(__name__)
 
 MANAGER_GROUP = "crm_relationship.crm_relationship_group_manager"
 WORKFLOW_CONTEXT_KEY = "crm_relationship_workflow"
@@ -112,6 +120,29 @@ def get_batch_size(env, param, default):
 
 # Reload the view behind the notification.
 SOFT_RELOAD = frozendict({"type": "ir.actions.client", "tag": "soft_reload"})
+
+
+def run_batch(env, remaining, func, *args):
+    """Run one batch of a scheduled job, ``func(*args)``; False when it met a concurrent update.
+
+    Operators keep changing the customers a job works on (a call updates the
+    customer's last contact and next action). When the batch updates a row
+    that another transaction changed since the job's snapshot, PostgreSQL
+    refuses it. The batch is then undone, alone, and the job must stop: the
+    batches before it are committed (``ir.cron._commit_progress``), the
+    ``remaining`` items (this batch included) are reported, and Odoo's
+    scheduler runs the job again at once, on a fresh snapshot, as Odoo retries
+    a request. Nothing is done twice: the jobs skip what their committed
+    batches did.
+    """
+    try:
+        with env.cr.savepoint():
+            func(*args)
+    except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as error:
+        _logger.info("%s: batch undone, the job resumes on a fresh snapshot", errorcodes.lookup(error.pgcode))
+        env["ir.cron"]._commit_progress(remaining=remaining)
+        return False
+    return True
 
 
 def notification_action(message, notification_type="info", next_action=None):

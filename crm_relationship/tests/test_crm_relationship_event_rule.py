@@ -1,10 +1,11 @@
+from contextlib import closing
 from datetime import timedelta
 
 from psycopg2 import IntegrityError
 
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
 from .common import CrmRelationshipAnalyticsCase, CronJobMixin
 
@@ -203,6 +204,45 @@ class TestCrmRelationshipEventRule(CronJobMixin, CrmRelationshipAnalyticsCase):
         self.assertTrue(rule.last_run)
         self.assertEqual(self._run_cron(EVENT_CRON).mapped("done"), [0], "nobody fires twice")
         self.assertEqual(len(self.Log.search([("rule_id", "=", rule.id)])), 5)
+
+    def test_job_undoes_a_batch_that_meets_an_operator_update(self):
+        """An operator changes a customer of the batch while the job runs: the batch is undone, alone,
+        and the job hands the rest back to the scheduler instead of failing."""
+        # The demo company's customers: there before the job's snapshot, seen by other connections.
+        admin = self.env.ref("base.user_admin")
+        rule = self._create_rule(
+            name="Nessun acquisto da 1 giorno",
+            rule_type="no_purchase",
+            days=1,
+            company_id=admin.company_id.id,
+            user_id=admin.id,
+        )
+        self.Rule.sudo().search([("id", "!=", rule.id)]).action_archive()
+        self.env.flush_all()
+        pending = sorted(rule._get_pending_matches()[rule])
+        # Another connection (an operator's request) updates a customer of the batch, one whose next
+        # action the rule's activity becomes, and commits.
+        with closing(self.registry.cursor()) as operator_cr:
+            operator_cr.execute(
+                SQL(
+                    """SELECT id FROM res_partner WHERE id = ANY(%s) AND crm_next_activity_id IS NULL
+                        ORDER BY id LIMIT 1""",
+                    pending,
+                )
+            )
+            [(customer_id,)] = operator_cr.fetchall()
+            operator_cr.execute(SQL("UPDATE res_partner SET id = id WHERE id = %s", customer_id))
+            operator_cr.commit()
+        with self.assertNoLogs("odoo.addons.base.models.ir_cron", "ERROR"):
+            progress = self._run_cron(EVENT_CRON)
+        self.assertEqual((progress.done, progress.remaining), (0, len(pending)), "handed back whole")
+        self.assertFalse(self.Log.search([("rule_id", "=", rule.id)]), "the batch is undone")
+        self.assertFalse(
+            self._activities(self.env["res.partner"].browse(customer_id)).filtered(
+                lambda activity: activity.activity_type_id == self.activity_type
+            )
+        )
+        self.assertFalse(rule.last_run)
 
     def test_check_now_hands_many_customers_to_the_job(self):
         rule = self._create_rule(name="Nessun acquisto da 90 giorni", rule_type="no_purchase", days=90)
