@@ -304,9 +304,18 @@ def prepare_deliveries(env, company, customers, count, run_id):
             for number in range(count)
         ]
     )
-    Quant = env["stock.quant"].with_company(company)
-    for lot in lots:
-        Quant._update_available_quantity(product, warehouse.lot_stock_id, 1.0, lot_id=lot)
+    # One inventory adjustment for all the units, as a stock count would do.
+    env["stock.quant"].with_company(company).with_context(inventory_mode=True).create(
+        [
+            {
+                "product_id": product.id,
+                "location_id": warehouse.lot_stock_id.id,
+                "lot_id": lot.id,
+                "inventory_quantity": 1.0,
+            }
+            for lot in lots
+        ]
+    ).action_apply_inventory()
     customers_ids = [row["customer_id"] for row in customers]
     Picking = env["stock.picking"].with_company(company)
     pickings = Picking.create(
@@ -499,12 +508,12 @@ CLOSED_LOOP = Pace()
 
 
 class Operator:
-    def __init__(self, session, plan, recorder, pace, run_id, rng):
+    def __init__(self, session, plan, recorder, pace, rng):
         self.session = session
         self.plan = plan
         self.recorder = recorder
         self.pace = pace
-        self.run_id = run_id
+        self.run_id = plan["run_id"]
         self.rng = rng
 
     def timed(self, operation, func):
@@ -766,15 +775,10 @@ def run_load(args, plan, label, operators, pace, duration, min_calls, faults=Non
     start = time.monotonic()
     deadline = start + duration
     hard_deadline = start + 2 * duration
-    people = [
-        Operator(sessions[login], plan, recorder, pace, plan["run_id"], random.Random(login))
-        for login in logins
-    ]
+    people = [Operator(sessions[login], plan, recorder, pace, random.Random(login)) for login in logins]
     if warehouse:
-        people.append(
-            Warehouse(sessions[WAREHOUSE_LOGIN], plan, recorder, pace, plan["run_id"], random.Random(1))
-        )
-    people.append(Manager(sessions[MANAGER_LOGIN], plan, recorder, pace, plan["run_id"], random.Random(2)))
+        people.append(Warehouse(sessions[WAREHOUSE_LOGIN], plan, recorder, pace, random.Random(1)))
+    people.append(Manager(sessions[MANAGER_LOGIN], plan, recorder, pace, random.Random(2)))
     threads = [
         threading.Thread(target=person.run, args=(stop, deadline, min_calls, hard_deadline), daemon=True)
         for person in people
