@@ -1,0 +1,2 @@
+from . import crm_relationship_pbx_key
+from . import crm_relationship_pbx_test_call
