@@ -971,6 +971,8 @@ class CrmRelationshipTwoCompaniesCase(CrmRelationshipCase):
         records["crm.relationship.defect.recall.log"] = env["crm.relationship.defect.recall.log"].create(
             {"defect_id": cls.defect_b.id, "user_id": cls.user_b.id, "mode": "call"}
         )
+        if "crm.relationship.pbx" in env:
+            records.update(cls._create_company_b_phone_records(env))
         env.flush_all()
         company_b_domain = Domain("company_id", "=", company.id)
         records["crm.relationship.timeline"] = env["crm.relationship.timeline"].search(
@@ -983,6 +985,28 @@ class CrmRelationshipTwoCompaniesCase(CrmRelationshipCase):
         ):
             records[report] = env[report].search(company_b_domain)
         return records
+
+    @classmethod
+    def _create_company_b_phone_records(cls, env):
+        """Company B's phone system, extension, queue and a call it reported (telephony add-on)."""
+        pbx = env["crm.relationship.pbx"].create(
+            {"name": "Centralino Beta", "company_id": cls.company_b.id, "responsible_id": cls.user_b.id}
+        )
+        extension = env["crm.relationship.pbx.extension"].create(
+            {"pbx_id": pbx.id, "name": "301", "user_id": cls.user_b.id}
+        )
+        queue = env["crm.relationship.pbx.queue"].create(
+            {"pbx_id": pbx.id, "code": "900", "name": "Coda Beta", "user_ids": [Command.link(cls.user_b.id)]}
+        )
+        PhoneCall = env["crm.relationship.phone.call"]
+        event = PhoneCall._crm_normalize_event({"call_id": "beta-1", "event": "ringing", "number": "+39 02 1111 2222"})
+        ((phone_call, __),) = PhoneCall._crm_handle_events(pbx, [event])
+        return {
+            "crm.relationship.pbx": pbx,
+            "crm.relationship.pbx.extension": extension,
+            "crm.relationship.pbx.queue": queue,
+            "crm.relationship.phone.call": phone_call.sudo(False).with_env(env),
+        }
 
     def _as(self, role, *companies):
         """An environment of the user of ``role`` in the web client with ``companies`` active."""

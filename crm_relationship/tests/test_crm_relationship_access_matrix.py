@@ -3,7 +3,7 @@ from odoo.tests import tagged
 
 from .common import MANAGER, ROLES, USER, CrmRelationshipTwoCompaniesCase
 
-OUR_MODULES = ("crm_relationship", "crm_relationship_mrp")
+OUR_MODULES = ("crm_relationship", "crm_relationship_mrp", "crm_relationship_phone")
 OPERATIONS = ("read", "write", "create", "unlink")
 
 NONE = ""
@@ -43,6 +43,15 @@ EXPECTED_ACCESS = {
     "crm.relationship.staff.report": {MANAGER: "r"},
     "crm.relationship.defect.report": {MANAGER: "r"},
     "crm.relationship.defect.component.report": {MANAGER: "r"},
+    # Telephony: phone systems, their extensions and queues are configured by managers and read by
+    # the operators; the calls the PBX reports are written by the PBX's endpoint only.
+    "crm.relationship.pbx": {USER: "r", MANAGER: ALL},
+    "crm.relationship.pbx.extension": {USER: "r", MANAGER: ALL},
+    "crm.relationship.pbx.queue": {USER: "r", MANAGER: ALL},
+    "crm.relationship.phone.call": {USER: "r", MANAGER: "ru"},
+    # Showing a new PBX key, sending a test call: managers' wizards.
+    "crm.relationship.pbx.key": {MANAGER: "rwc"},
+    "crm.relationship.pbx.test.call": {MANAGER: "rwc"},
     # Abstract mixins of the reports: no table, no records, no rights.
     "crm.relationship.report.mixin": {},
     "crm.relationship.defect.rate.mixin": {},
@@ -85,6 +94,10 @@ EXPECTED_RULES = {
     "crm_relationship.crm_relationship_defect_route_rule_company": "company or none",
     "crm_relationship.crm_relationship_defect_recall_log_rule_company": "company",
     "crm_relationship_mrp.crm_relationship_defect_component_report_rule_company": "company",
+    "crm_relationship_phone.crm_relationship_pbx_rule_company": "company",
+    "crm_relationship_phone.crm_relationship_pbx_extension_rule_company": "company",
+    "crm_relationship_phone.crm_relationship_pbx_queue_rule_company": "company",
+    "crm_relationship_phone.crm_relationship_phone_call_rule_company": "company",
 }
 
 # Company models whose company-B rows the fixture cannot build cheaply: their rule's
@@ -138,8 +151,11 @@ class TestCrmRelationshipAccessMatrix(CrmRelationshipTwoCompaniesCase):
         expected = {
             xmlid
             for xmlid in EXPECTED_RULES
-            if not xmlid.startswith("crm_relationship_mrp.")
-            or "crm.relationship.defect.component.report" in self.env
+            if (
+                not xmlid.startswith("crm_relationship_mrp.")
+                or "crm.relationship.defect.component.report" in self.env
+            )
+            and (not xmlid.startswith("crm_relationship_phone.") or "crm.relationship.pbx" in self.env)
         }
         self.assertEqual(sorted(xmlids - expected), [], "New record rules: describe them here and test them")
         self.assertEqual(sorted(expected - xmlids), [], "Record rules listed here no longer exist")

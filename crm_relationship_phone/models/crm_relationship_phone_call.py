@@ -183,7 +183,7 @@ class CrmRelationshipPhoneCall(models.Model):
 
         def text(key, max_length, required=False):
             value = item.get(key)
-            if value is None or value == "":
+            if value is None or value is False or value == "":
                 if required:
                     raise ValidationError(self.env._("The event has no %s.", key))
                 return False
@@ -321,6 +321,13 @@ class CrmRelationshipPhoneCall(models.Model):
             values.update(self._crm_prepare_operator_values(extension), date_transfer=moment)
         elif kind in ("hangup", "missed") and (not self.date_end or moment > self.date_end):
             values["date_end"] = moment
+        if event["number"] and not self.number:
+            # The first event to arrive did not carry the number (a hang-up before its ring).
+            values.update(number=event["number"], direction=event["direction"])
+            values.update(self._crm_prepare_match_values(self.pbx_id, event["number"]))
+        queue = self.pbx_id._crm_get_queue(event["queue"]) if not self.queue_id else False
+        if queue:
+            values["queue_id"] = queue.id
         if not values:
             return
         date_answer = values.get("date_answer", self.date_answer)
@@ -343,16 +350,22 @@ class CrmRelationshipPhoneCall(models.Model):
     def _crm_after_event(self, event, state_before, created):
         """The customer call, the call-back and the operators' screens follow the new state."""
         self.ensure_one()
-        if created and self.partner_id and not self.is_test:
+        new_customer_call = self.partner_id and not self.call_ids and not self.is_test
+        if new_customer_call:
             self.env["crm.relationship.call"].create(self._prepare_crm_call_values())
         elif self.call_ids:
             self.call_ids._crm_sync_phone_call(self)
-        if self.state == "missed" and not self.callback_activity_id and not self.is_test:
-            self._crm_plan_callback()
-        elif state_before == "missed" and self.state != "missed" and self.callback_activity_id:
+        if self.state == "missed" and not self.is_test:
+            if new_customer_call and self.callback_activity_id:
+                # The caller became known after the call-back was planned on the phone
+                # call (its hang-up came before its ring): plan it on the customer.
+                self.callback_activity_id.unlink()
+            if not self.callback_activity_id:
+                self._crm_plan_callback()
+        elif state_before == "missed" and self.callback_activity_id:
             # The answer arrived after the hang-up: it was not missed after all.
             self.call_ids.filtered(lambda call: call.state == "done").write(
-                {"state": "open", "next_action_activity_id": False}
+                {"state": "open", "next_action_activity_id": False, "outcome_id": False}
             )
             self.callback_activity_id.unlink()
         if created or self.state != state_before or event["event"] == "transferred":
