@@ -14,6 +14,9 @@ MAX_BODY_BYTES = 256 * 1024
 class CrmRelationshipPhoneController(http.Controller):
     """The PBX's endpoint: call events in, who is calling out.
 
+    Routes with ``auth="none"`` are read-only unless told otherwise: the events
+    write (``readonly=False``), the lookup reads and may be served by a replica.
+
     Every route authenticates the PBX by its key (``Authorization: Bearer <key>``,
     HTTP Basic with the key as password, or ``X-Crm-Pbx-Key``) before reading
     the body; a missing or wrong key is answered 401 and logged, and nothing is
@@ -32,6 +35,7 @@ class CrmRelationshipPhoneController(http.Controller):
         methods=["POST"],
         csrf=False,
         save_session=False,
+        readonly=False,
     )
     def crm_phone_event(self, **kwargs):
         """Call events in the generic JSON format (one object or a list)."""
@@ -44,6 +48,7 @@ class CrmRelationshipPhoneController(http.Controller):
         methods=["POST"],
         csrf=False,
         save_session=False,
+        readonly=False,
     )
     def crm_phone_3cx_journal(self, **kwargs):
         """The call report of 3CX's CRM integration (scenario ``ReportCall``)."""
@@ -80,7 +85,9 @@ class CrmRelationshipPhoneController(http.Controller):
         pbx = self._crm_authenticate()
         if not pbx:
             return self._crm_refuse()
-        raw = request.httprequest.get_data(cache=False, as_text=False)
+        if (request.httprequest.content_length or 0) > MAX_BODY_BYTES:
+            return self._crm_error(413, "The body is larger than %s bytes." % MAX_BODY_BYTES)
+        raw = request.httprequest.get_data()
         if len(raw) > MAX_BODY_BYTES:
             return self._crm_error(413, "The body is larger than %s bytes." % MAX_BODY_BYTES)
         try:

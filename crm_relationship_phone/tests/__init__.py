@@ -1,1 +1,2 @@
 from . import test_crm_relationship_phone_call
+from . import test_crm_relationship_phone_endpoint
