@@ -999,7 +999,9 @@ class CrmRelationshipTwoCompaniesCase(CrmRelationshipCase):
             {"pbx_id": pbx.id, "code": "900", "name": "Coda Beta", "user_ids": [Command.link(cls.user_b.id)]}
         )
         PhoneCall = env["crm.relationship.phone.call"]
-        event = PhoneCall._crm_normalize_event({"call_id": "beta-1", "event": "ringing", "number": "+39 02 1111 2222"})
+        event = PhoneCall._crm_normalize_event(
+            {"call_id": "beta-1", "event": "ringing", "number": "+39 02 1111 2222"}
+        )
         ((phone_call, __),) = PhoneCall._crm_handle_events(pbx, [event])
         return {
             "crm.relationship.pbx": pbx,

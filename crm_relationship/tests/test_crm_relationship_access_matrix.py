@@ -48,7 +48,7 @@ EXPECTED_ACCESS = {
     "crm.relationship.pbx": {USER: "r", MANAGER: ALL},
     "crm.relationship.pbx.extension": {USER: "r", MANAGER: ALL},
     "crm.relationship.pbx.queue": {USER: "r", MANAGER: ALL},
-    "crm.relationship.phone.call": {USER: "r", MANAGER: "ru"},
+    "crm.relationship.phone.call": {USER: "r", MANAGER: "rwu"},
     # Showing a new PBX key, sending a test call: managers' wizards.
     "crm.relationship.pbx.key": {MANAGER: "rwc"},
     "crm.relationship.pbx.test.call": {MANAGER: "rwc"},

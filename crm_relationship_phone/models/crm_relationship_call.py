@@ -37,6 +37,10 @@ class CrmRelationshipCall(models.Model):
         if phone_call.user_id:
             values["user_id"] = phone_call.user_id.id
         for call in self:
-            changed = {fname: value for fname, value in values.items() if call[fname] != call._fields[fname].convert_to_record(value, call)}
+            changed = {
+                fname: value
+                for fname, value in values.items()
+                if call[fname] != call._fields[fname].convert_to_record(value, call)
+            }
             if changed:
                 call.write(changed)

@@ -34,7 +34,7 @@ class CrmRelationshipPbx(models.Model):
 
     _name = "crm.relationship.pbx"
     _description = "Phone System (PBX)"
-    _inherit = ["mail.thread"]
+    _inherit = ("mail.thread",)
     _order = "sequence, id"
     _check_company_auto = True
 
@@ -95,7 +95,9 @@ class CrmRelationshipPbx(models.Model):
         help="Asterisk ARI: the ARI base URL (http://pbx:8088/ari). 3CX: the PBX address "
         "(https://pbx.example.com). HTTP: a URL template with {extension}, {number} and {call_id}.",
     )
-    originate_username = fields.Char(string="Dial User", groups="crm_relationship.crm_relationship_group_manager")
+    originate_username = fields.Char(
+        string="Dial User", groups="crm_relationship.crm_relationship_group_manager"
+    )
     originate_password = fields.Char(
         string="Dial Password or Token", groups="crm_relationship.crm_relationship_group_manager"
     )
@@ -246,7 +248,10 @@ class CrmRelationshipPbx(models.Model):
         }
         if call_type not in kinds:
             raise ValidationError(
-                self.env._("Unknown 3CX call type %(type)r: Inbound, Outbound, Missed or Notanswered.", type=call_type)
+                self.env._(
+                    "Unknown 3CX call type %(type)r: Inbound, Outbound, Missed or Notanswered.",
+                    type=call_type,
+                )
             )
         direction, answered = kinds[call_type]
         start = PhoneCall._crm_parse_timestamp(body.get("start"), "start")

@@ -12,7 +12,9 @@ class CrmRelationshipPbxExtension(models.Model):
     _check_company_auto = True
 
     name = fields.Char(string="Extension", required=True)
-    pbx_id = fields.Many2one("crm.relationship.pbx", string="PBX", required=True, ondelete="cascade", index=True)
+    pbx_id = fields.Many2one(
+        "crm.relationship.pbx", string="PBX", required=True, ondelete="cascade", index=True
+    )
     company_id = fields.Many2one(related="pbx_id.company_id", store=True, index=True)
     user_id = fields.Many2one(
         "res.users",
@@ -27,7 +29,9 @@ class CrmRelationshipPbxExtension(models.Model):
     _pbx_name_uniq = models.Constraint(
         "UNIQUE(pbx_id, name)", "This extension is already given to a user on this PBX."
     )
-    _pbx_user_uniq = models.Constraint("UNIQUE(pbx_id, user_id)", "This user already has an extension on this PBX.")
+    _pbx_user_uniq = models.Constraint(
+        "UNIQUE(pbx_id, user_id)", "This user already has an extension on this PBX."
+    )
 
     @api.depends("pbx_id", "name")
     def _compute_display_name(self):

@@ -13,7 +13,9 @@ class CrmRelationshipPbxQueue(models.Model):
 
     name = fields.Char(required=True, translate=True)
     code = fields.Char(required=True, help="The number or name the PBX gives the queue in its events.")
-    pbx_id = fields.Many2one("crm.relationship.pbx", string="PBX", required=True, ondelete="cascade", index=True)
+    pbx_id = fields.Many2one(
+        "crm.relationship.pbx", string="PBX", required=True, ondelete="cascade", index=True
+    )
     company_id = fields.Many2one(related="pbx_id.company_id", store=True, index=True)
     user_ids = fields.Many2many(
         "res.users",

@@ -34,7 +34,7 @@ class CrmRelationshipPhoneCall(models.Model):
 
     _name = "crm.relationship.phone.call"
     _description = "Phone Call"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ("mail.thread", "mail.activity.mixin")
     _order = "date_ring desc, id desc"
     _rec_name = "pbx_call_id"
     _check_company_auto = True
@@ -47,7 +47,9 @@ class CrmRelationshipPhoneCall(models.Model):
     )
     number = fields.Char(readonly=True, help="The other party's number, as the PBX gave it.")
     extension = fields.Char(readonly=True, help="The extension that rang, answered or dialled last.")
-    queue_id = fields.Many2one("crm.relationship.pbx.queue", string="Queue", readonly=True, index="btree_not_null")
+    queue_id = fields.Many2one(
+        "crm.relationship.pbx.queue", string="Queue", readonly=True, index="btree_not_null"
+    )
     state = fields.Selection(
         [("ringing", "Ringing"), ("answered", "In Progress"), ("done", "Ended"), ("missed", "Not Answered")],
         required=True,
@@ -77,7 +79,11 @@ class CrmRelationshipPhoneCall(models.Model):
         "res.users", string="Operator", readonly=True, index="btree_not_null", help="Who answered or dialled."
     )
     contact_id = fields.Many2one(
-        "res.partner", string="Contact", readonly=True, index="btree_not_null", help="The only contact with this number."
+        "res.partner",
+        string="Contact",
+        readonly=True,
+        index="btree_not_null",
+        help="The only contact with this number.",
     )
     partner_id = fields.Many2one(
         "res.partner",
@@ -103,8 +109,12 @@ class CrmRelationshipPhoneCall(models.Model):
         string="Shown To",
         readonly=True,
     )
-    call_ids = fields.One2many("crm.relationship.call", "phone_call_id", string="Customer Calls", readonly=True)
-    callback_activity_id = fields.Many2one("mail.activity", string="Call-back", readonly=True, ondelete="set null")
+    call_ids = fields.One2many(
+        "crm.relationship.call", "phone_call_id", string="Customer Calls", readonly=True
+    )
+    callback_activity_id = fields.Many2one(
+        "mail.activity", string="Call-back", readonly=True, ondelete="set null"
+    )
     is_test = fields.Boolean(string="Test Call", readonly=True)
 
     _pbx_call_uniq = models.Constraint(
@@ -141,7 +151,7 @@ class CrmRelationshipPhoneCall(models.Model):
             if isinstance(value, (int, float)):
                 moment = datetime.fromtimestamp(value, UTC)
             elif isinstance(value, str):
-                moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+                moment = datetime.fromisoformat(value.strip())
                 if moment.tzinfo is None:
                     moment = moment.replace(tzinfo=UTC)
             elif isinstance(value, datetime):
@@ -199,7 +209,9 @@ class CrmRelationshipPhoneCall(models.Model):
         event = text("event", 20, required=True).lower()
         if event not in EVENTS:
             raise ValidationError(
-                self.env._("Unknown event %(event)r: one of %(events)s.", event=event, events=", ".join(EVENTS))
+                self.env._(
+                    "Unknown event %(event)r: one of %(events)s.", event=event, events=", ".join(EVENTS)
+                )
             )
         direction = (text("direction", 10) or "inbound").lower()
         if direction not in DIRECTIONS:
@@ -229,12 +241,14 @@ class CrmRelationshipPhoneCall(models.Model):
         Runs as superuser: the PBX authenticated with its own key, and an event
         must reach every operator whatever their rights. The company is the
         PBX's, and only its customers and shared contacts are matched."""
-        self = self.sudo().with_company(pbx.company_id).with_context(
-            tracking_disable=True, mail_create_nolog=True, mail_notrack=True
+        PhoneCall = (
+            self.sudo()
+            .with_company(pbx.company_id)
+            .with_context(tracking_disable=True, mail_create_nolog=True, mail_notrack=True)
         )
         results = []
         for event in events:
-            call, created = self._crm_lock_or_create(pbx, event, test=test)
+            call, created = PhoneCall._crm_lock_or_create(pbx, event, test=test)
             before = call.state
             call._crm_apply_event(event)
             call._crm_after_event(event, before, created)
@@ -291,7 +305,9 @@ class CrmRelationshipPhoneCall(models.Model):
         every match is kept; the contact and the customer only when there is no doubt."""
         Partner = self.env["res.partner"].sudo().with_context(allowed_company_ids=pbx.company_id.ids)
         matches = Partner._crm_search_by_phone(number) if number else Partner
-        matches = matches.filtered(lambda partner: not partner.company_id or partner.company_id == pbx.company_id)
+        matches = matches.filtered(
+            lambda partner: not partner.company_id or partner.company_id == pbx.company_id
+        )
         dialled = Partner.browse(self.env.context.get("crm_phone_dialled_partner_id"))
         if dialled:
             matches = dialled
@@ -383,7 +399,11 @@ class CrmRelationshipPhoneCall(models.Model):
         """The operator of the customer call before anyone answers: the user of the
         extension that rings, else the call-back responsible."""
         self.ensure_one()
-        return self.user_id or self.pbx_id._crm_get_extension_users(self.extension)[:1] or self._crm_get_callback_user()
+        return (
+            self.user_id
+            or self.pbx_id._crm_get_extension_users(self.extension)[:1]
+            or self._crm_get_callback_user()
+        )
 
     def _prepare_crm_call_values(self):
         """Values of the customer call recording this phone call; override to pre-fill more."""
@@ -407,7 +427,9 @@ class CrmRelationshipPhoneCall(models.Model):
                 **self._crm_get_crm_call_times(),
             }
         )
-        channel = self.env.ref("crm_relationship.crm_relationship_call_channel_phone", raise_if_not_found=False)
+        channel = self.env.ref(
+            "crm_relationship.crm_relationship_call_channel_phone", raise_if_not_found=False
+        )
         if channel:
             values["channel_id"] = channel.id
         if self.queue_id.department:
@@ -417,7 +439,10 @@ class CrmRelationshipPhoneCall(models.Model):
     def _crm_get_crm_call_times(self):
         """Start and duration of the customer call: from the answer (the ring when unanswered)."""
         self.ensure_one()
-        return {"date_start": self.date_answer or self.date_ring, "duration": round(self.talk_seconds / 60.0, 1)}
+        return {
+            "date_start": self.date_answer or self.date_ring,
+            "duration": round(self.talk_seconds / 60.0, 1),
+        }
 
     def _crm_plan_callback(self):
         """A call-back activity for a call nobody answered: on the customer (its next
@@ -474,9 +499,13 @@ class CrmRelationshipPhoneCall(models.Model):
         (as far as the user may read them) with the card's alerts, equipment count and
         the customer call to complete."""
         self.ensure_one()
-        me = self.with_user(user).with_company(self.company_id).with_context(
-            allowed_company_ids=(user.company_ids & self.company_id).ids or user.company_id.ids,
-            lang=user.lang,
+        me = (
+            self.with_user(user)
+            .with_company(self.company_id)
+            .with_context(
+                allowed_company_ids=(user.company_ids & self.company_id).ids or user.company_id.ids,
+                lang=user.lang,
+            )
         )
         contacts = me.sudo().candidate_ids.with_env(me.env)._filtered_access("read")
         customers = contacts.commercial_partner_id._filtered_access("read")
@@ -521,12 +550,15 @@ class CrmRelationshipPhoneCall(models.Model):
     # Actions
     # ------------------------------------------------------------------
 
+    @api.readonly
     def action_open_crm_card(self):
         self.ensure_one()
         return (self.partner_id or self.candidate_ids.commercial_partner_id[:1]).action_open_crm_card()
 
+    @api.readonly
     def action_log_call(self):
-        """The customer call of this phone call, or the caller lookup on its number."""
+        """The customer call of this phone call, or the caller lookup on its number.
+        Only reads: served by a read replica when Odoo has one."""
         self.ensure_one()
         self.check_access("read")
         call = self.call_ids[:1]

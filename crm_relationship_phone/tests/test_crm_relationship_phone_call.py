@@ -10,7 +10,9 @@ from .common import T0, CrmRelationshipPhoneCase
 @tagged("post_install", "-at_install")
 class TestCrmRelationshipPhoneCall(CrmRelationshipPhoneCase):
     def test_ringing_known_number_records_the_customer_call(self):
-        phone_call = self._send(self._event("c1", "ringing", number="338 7012245", extension="201", queue="600"))
+        phone_call = self._send(
+            self._event("c1", "ringing", number="338 7012245", extension="201", queue="600")
+        )
         self.assertEqual(phone_call.state, "ringing")
         self.assertEqual(phone_call.contact_id, self.marco)
         self.assertEqual(phone_call.partner_id, self.rossi)
@@ -20,10 +22,14 @@ class TestCrmRelationshipPhoneCall(CrmRelationshipPhoneCase):
         self.assertEqual(call.partner_id, self.rossi)
         self.assertEqual(call.contact_id, self.marco)
         self.assertEqual(call.direction, "inbound")
-        self.assertEqual(call.user_id, self.rel_user, "the extension that rings is the operator until someone answers")
+        self.assertEqual(
+            call.user_id, self.rel_user, "the extension that rings is the operator until someone answers"
+        )
         self.assertEqual(call.department, "call_center", "the queue's department")
         self.assertEqual(call.date_start, T0)
-        self.assertEqual(call.channel_id, self.env.ref("crm_relationship.crm_relationship_call_channel_phone"))
+        self.assertEqual(
+            call.channel_id, self.env.ref("crm_relationship.crm_relationship_call_channel_phone")
+        )
         self.assertEqual(call.state, "open")
         self.assertIn(call, self.rossi.crm_call_ids)
         self.assertEqual(phone_call.notified_user_ids, self.rel_user | self.queue_member)
@@ -97,7 +103,9 @@ class TestCrmRelationshipPhoneCall(CrmRelationshipPhoneCase):
         call = phone_call.call_ids
         self.assertEqual(call.state, "done")
         self.assertEqual(call.next_action_activity_id, activity)
-        self.assertEqual(call.outcome_id, self.env.ref("crm_relationship.crm_relationship_call_outcome_call_back"))
+        self.assertEqual(
+            call.outcome_id, self.env.ref("crm_relationship.crm_relationship_call_outcome_call_back")
+        )
         self.verdi.invalidate_recordset()
         self.assertEqual(self.verdi.crm_next_activity_id, activity)
         # The same missed event again plans nothing more.
@@ -160,7 +168,9 @@ class TestCrmRelationshipPhoneCall(CrmRelationshipPhoneCase):
         self.assertEqual(popup["match_count"], 2)
 
     def test_number_of_two_contacts_of_one_customer_is_that_customer(self):
-        self.env["res.partner"].create({"name": "Centralino Rossi", "parent_id": self.rossi.id, "phone": "02 77315120"})
+        self.env["res.partner"].create(
+            {"name": "Centralino Rossi", "parent_id": self.rossi.id, "phone": "02 77315120"}
+        )
         phone_call = self._send(self._event("c9", "ringing", number="+39 02 7731 5120"))
         self.assertEqual(phone_call.match_count, 2)
         self.assertEqual(phone_call.partner_id, self.rossi)
@@ -199,13 +209,18 @@ class TestCrmRelationshipPhoneCall(CrmRelationshipPhoneCase):
         self._send(self._event("c11", "ringing", number="+39 338 701 2245", extension="201", queue="600"))
         (popup,) = self._popups(self.rel_user)
         self.assertEqual(popup["state"], "ringing")
-        self.assertEqual(popup["contacts"], [{"id": self.marco.id, "name": "Marco Rossi", "customer_id": self.rossi.id}])
+        self.assertEqual(
+            popup["contacts"], [{"id": self.marco.id, "name": "Marco Rossi", "customer_id": self.rossi.id}]
+        )
         (customer,) = popup["customers"]
         self.assertEqual(customer["id"], self.rossi.id)
         self.assertIn("No next action is planned with this customer.", customer["alerts"])
         self.assertEqual((customer["equipment_count"], customer["open_defect_count"]), (0, 0))
         self.assertTrue(popup["can_open_card"])
-        self.assertEqual(popup["call_id"], self.env["crm.relationship.phone.call"].search([("pbx_call_id", "=", "c11")]).call_ids.id)
+        self.assertEqual(
+            popup["call_id"],
+            self.env["crm.relationship.phone.call"].search([("pbx_call_id", "=", "c11")]).call_ids.id,
+        )
         self.assertEqual(len(self._popups(self.queue_member)), 1)
         self.assertEqual(self._popups(self.rel_manager), [], "not on the queue, not ringing")
         # Answered at 203: every screen that showed the call learns who took it.
@@ -227,7 +242,12 @@ class TestCrmRelationshipPhoneCall(CrmRelationshipPhoneCase):
     def test_contacts_of_another_company_are_not_matched(self):
         company_b = self.env["res.company"].create({"name": "Filiale Svizzera"})
         self.env["res.partner"].create(
-            {"name": "Cliente Filiale", "is_company": True, "phone": "+39 011 498 2271", "company_id": company_b.id}
+            {
+                "name": "Cliente Filiale",
+                "is_company": True,
+                "phone": "+39 011 498 2271",
+                "company_id": company_b.id,
+            }
         )
         phone_call = self._send(self._event("c13", "ringing", number="011 4982271"))
         self.assertEqual(phone_call.candidate_ids, self.verdi)
@@ -249,8 +269,10 @@ class TestCrmRelationshipPhoneCall(CrmRelationshipPhoneCase):
         self.assertTrue(popup["is_test"])
 
     def test_test_call_nobody_would_see_is_refused(self):
-        wizard = self.env["crm.relationship.pbx.test.call"].with_user(self.rel_manager).create(
-            {"pbx_id": self.pbx.id, "number": "+39 338 701 2245", "extension": "999"}
+        wizard = (
+            self.env["crm.relationship.pbx.test.call"]
+            .with_user(self.rel_manager)
+            .create({"pbx_id": self.pbx.id, "number": "+39 338 701 2245", "extension": "999"})
         )
         with self._assert_raises_message(Exception, "Nobody would see this call"):
             wizard.action_send()

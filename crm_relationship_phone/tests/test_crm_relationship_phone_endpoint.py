@@ -27,7 +27,13 @@ class TestCrmRelationshipPhoneEndpoint(CrmRelationshipPhoneCase, HttpCase):
 
     def test_generic_json_event_records_the_call_and_names_the_caller(self):
         response = self._post(
-            {"call_id": "http-1", "event": "ringing", "number": "338 701 2245", "extension": "201", "queue": "600"}
+            {
+                "call_id": "http-1",
+                "event": "ringing",
+                "number": "338 701 2245",
+                "extension": "201",
+                "queue": "600",
+            }
         )
         self.assertEqual(response.status_code, 200, response.text)
         result = response.json()
@@ -55,8 +61,13 @@ class TestCrmRelationshipPhoneEndpoint(CrmRelationshipPhoneCase, HttpCase):
 
     def test_key_in_basic_auth_or_own_header_is_accepted(self):
         basic = base64.b64encode(f"pbx:{PBX_KEY}".encode()).decode()
-        for number, headers in (("1", {"Authorization": f"Basic {basic}"}), ("2", {"X-Crm-Pbx-Key": PBX_KEY})):
-            response = self._post({"call_id": f"auth-{number}", "event": "ringing"}, key=None, headers=headers)
+        for number, headers in (
+            ("1", {"Authorization": f"Basic {basic}"}),
+            ("2", {"X-Crm-Pbx-Key": PBX_KEY}),
+        ):
+            response = self._post(
+                {"call_id": f"auth-{number}", "event": "ringing"}, key=None, headers=headers
+            )
             self.assertEqual(response.status_code, 200, response.text)
         self.assertEqual(len(self._phone_calls()), 2)
 
@@ -73,7 +84,9 @@ class TestCrmRelationshipPhoneEndpoint(CrmRelationshipPhoneCase, HttpCase):
             self.assertIn("missing or wrong key", logs.output[0])
             self.assertIn("/crm_relationship_phone/event", logs.output[0])
         with self.assertLogs(LOGGER, "WARNING"):
-            self.assertEqual(self._post({}, key="wrong-key", url=f"{LOOKUP_URL}?number=3387012245").status_code, 401)
+            self.assertEqual(
+                self._post({}, key="wrong-key", url=f"{LOOKUP_URL}?number=3387012245").status_code, 401
+            )
         self.assertFalse(self.env["crm.relationship.phone.call"].search([("pbx_call_id", "=", "intruder")]))
 
     def test_archived_pbx_key_is_refused(self):
@@ -88,7 +101,13 @@ class TestCrmRelationshipPhoneEndpoint(CrmRelationshipPhoneCase, HttpCase):
             (b"{not json", "not JSON"),
             (b'{"event": "ringing"}', "no call_id"),
             (b'{"call_id": "m1", "event": "ring"}', "Unknown event"),
-            (b'[{"call_id": "m2", "event": "ringing"}, {"call_id": "m3", "event": "ringing", "timestamp": "soon"}]', "not a date"),
+            (
+                (
+                    b'[{"call_id": "m2", "event": "ringing"}, '
+                    b'{"call_id": "m3", "event": "ringing", "timestamp": "soon"}]'
+                ),
+                "not a date",
+            ),
             (b"[]", "between 1 and 100"),
             (b'"ringing"', "JSON object"),
         ]
@@ -107,7 +126,10 @@ class TestCrmRelationshipPhoneEndpoint(CrmRelationshipPhoneCase, HttpCase):
         headers = {"Authorization": f"Bearer {PBX_KEY}", "X-Odoo-Database": self.env.cr.dbname}
         result = self.url_open(f"{LOOKUP_URL}?number=02 4000 1000", headers=headers).json()
         self.assertEqual(result["match_count"], 2)
-        self.assertEqual(sorted(contact["name"] for contact in result["contacts"]), ["Bianchi Serramenti", "Neri Arredamenti"])
+        self.assertEqual(
+            sorted(contact["name"] for contact in result["contacts"]),
+            ["Bianchi Serramenti", "Neri Arredamenti"],
+        )
         self.assertEqual(result["name"], "Bianchi Serramenti / Neri Arredamenti")
         unknown = self.url_open(f"{LOOKUP_URL}?number=+41 91 000 00 00", headers=headers).json()
         self.assertEqual((unknown["match_count"], unknown["contacts"], unknown["name"]), (0, [], ""))

@@ -7,7 +7,9 @@ class CrmRelationshipPbxKey(models.TransientModel):
     _name = "crm.relationship.pbx.key"
     _description = "New PBX Key"
 
-    pbx_id = fields.Many2one("crm.relationship.pbx", string="PBX", required=True, readonly=True, ondelete="cascade")
+    pbx_id = fields.Many2one(
+        "crm.relationship.pbx", string="PBX", required=True, readonly=True, ondelete="cascade"
+    )
     key = fields.Char(readonly=True)
     endpoint_url = fields.Char(string="Endpoint", compute="_compute_endpoint_url")
 

@@ -23,7 +23,9 @@ class CrmRelationshipPbxTestCall(models.TransientModel):
         default=lambda self: self._default_extension(),
         help="The extension that rings: yours by default.",
     )
-    queue_id = fields.Many2one("crm.relationship.pbx.queue", string="Queue", domain="[('pbx_id', '=', pbx_id)]")
+    queue_id = fields.Many2one(
+        "crm.relationship.pbx.queue", string="Queue", domain="[('pbx_id', '=', pbx_id)]"
+    )
 
     def _default_extension(self):
         pbx = self.env["crm.relationship.pbx"].browse(self.env.context.get("default_pbx_id"))
@@ -46,7 +48,7 @@ class CrmRelationshipPbxTestCall(models.TransientModel):
         self.pbx_id.check_access("write")
         PhoneCall = self.env["crm.relationship.phone.call"]
         event = PhoneCall._crm_normalize_event(self._prepare_event_values())
-        (call, __), = PhoneCall._crm_handle_events(self.pbx_id.sudo(), [event], test=True)
+        ((call, __),) = PhoneCall._crm_handle_events(self.pbx_id.sudo(), [event], test=True)
         if not call.notified_user_ids:
             raise UserError(
                 self.env._(
