@@ -6,7 +6,6 @@ class CrmRelationshipCall(models.Model):
 
     phone_call_id = fields.Many2one(
         "crm.relationship.phone.call",
-        string="Phone Call",
         readonly=True,
         copy=False,
         index="btree_not_null",

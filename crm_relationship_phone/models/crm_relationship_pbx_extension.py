@@ -18,7 +18,6 @@ class CrmRelationshipPbxExtension(models.Model):
     company_id = fields.Many2one(related="pbx_id.company_id", store=True, index=True)
     user_id = fields.Many2one(
         "res.users",
-        string="User",
         required=True,
         ondelete="cascade",
         index=True,

@@ -47,9 +47,7 @@ class CrmRelationshipPhoneCall(models.Model):
     )
     number = fields.Char(readonly=True, help="The other party's number, as the PBX gave it.")
     extension = fields.Char(readonly=True, help="The extension that rang, answered or dialled last.")
-    queue_id = fields.Many2one(
-        "crm.relationship.pbx.queue", string="Queue", readonly=True, index="btree_not_null"
-    )
+    queue_id = fields.Many2one("crm.relationship.pbx.queue", readonly=True, index="btree_not_null")
     state = fields.Selection(
         [("ringing", "Ringing"), ("answered", "In Progress"), ("done", "Ended"), ("missed", "Not Answered")],
         required=True,
@@ -80,7 +78,6 @@ class CrmRelationshipPhoneCall(models.Model):
     )
     contact_id = fields.Many2one(
         "res.partner",
-        string="Contact",
         readonly=True,
         index="btree_not_null",
         help="The only contact with this number.",

@@ -191,7 +191,7 @@ class TestCrmRelationshipPhoneCall(CrmRelationshipPhoneCase):
         lookup = (
             self.env["crm.relationship.call.lookup"]
             .with_user(self.rel_user)
-            .with_context(action["context"])
+            .with_context(**action["context"])
             .create({"new_contact_name": "Anna Gialli"})
         )
         self.assertEqual(lookup.phone, "+39 0471 000 000")
@@ -199,7 +199,7 @@ class TestCrmRelationshipPhoneCall(CrmRelationshipPhoneCase):
         call = (
             self.env["crm.relationship.call"]
             .with_user(self.rel_user)
-            .with_context(form_action["context"])
+            .with_context(**form_action["context"])
             .create({"subject": "Richiesta preventivo"})
         )
         self.assertEqual(call.phone_call_id, phone_call)

@@ -6,7 +6,6 @@ class CrmRelationshipCallLookup(models.TransientModel):
 
     phone_call_id = fields.Many2one(
         "crm.relationship.phone.call",
-        string="Phone Call",
         readonly=True,
         help="The call of the phone system the operator is identifying: the call logged next records it.",
     )

@@ -23,9 +23,7 @@ class CrmRelationshipPbxTestCall(models.TransientModel):
         default=lambda self: self._default_extension(),
         help="The extension that rings: yours by default.",
     )
-    queue_id = fields.Many2one(
-        "crm.relationship.pbx.queue", string="Queue", domain="[('pbx_id', '=', pbx_id)]"
-    )
+    queue_id = fields.Many2one("crm.relationship.pbx.queue", domain="[('pbx_id', '=', pbx_id)]")
 
     def _default_extension(self):
         pbx = self.env["crm.relationship.pbx"].browse(self.env.context.get("default_pbx_id"))
