@@ -1,4 +1,5 @@
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -42,8 +43,9 @@ class FakeAsterisk:
     """What the script sees of Asterisk: the AGI environment of a channel on its
     input, then ``200 result=1`` to every command it writes."""
 
-    def __init__(self, command, environment, env):
+    def __init__(self, command, environment, env, hangup=False):
         self.command, self.environment, self.env = command, environment, env
+        self.hangup = hangup
         self.commands = []
 
     def run(self, timeout=60):
@@ -58,6 +60,9 @@ class FakeAsterisk:
             process.stdin.flush()
             for line in process.stdout:
                 self.commands.append(line.decode().rstrip("\n"))
+                if self.hangup and len(self.commands) == 1:
+                    # The caller hangs up: Asterisk signals the script (AGISIGHUP).
+                    process.send_signal(signal.SIGHUP)
                 process.stdin.write(b"200 result=1\n")
                 process.stdin.flush()
             self.stderr = process.stderr.read().decode()
@@ -97,7 +102,7 @@ class TestCrmRelationshipPhoneAgi(CrmRelationshipPhoneHttpCase):
             key_file.write(PBX_KEY + "\n")
         cls.key_file = key_file.name
 
-    def _agi(self, *args, callerid, uniqueid, extension="600", url=None, environ=None):
+    def _agi(self, *args, callerid, uniqueid, extension="600", url=None, environ=None, hangup=False):
         """Run the script on a channel of ``callerid`` as ``AGI(crm_relationship_phone_agi.py,<args>)``
         would. The interpreter runs isolated, without site-packages: the standard library only."""
         environment = {
@@ -123,7 +128,9 @@ class TestCrmRelationshipPhoneAgi(CrmRelationshipPhoneHttpCase):
         if environ is None:
             options.append(f"--key-file={self.key_file}")
         command = [sys.executable, "-I", "-S", self.script, *options, *args]
-        asterisk = FakeAsterisk(command, environment, dict(environ or {}, PATH=os.environ.get("PATH", "")))
+        asterisk = FakeAsterisk(
+            command, environment, dict(environ or {}, PATH=os.environ.get("PATH", "")), hangup=hangup
+        )
         if url:
             return asterisk.run()
         with self._outside_requests():
@@ -179,6 +186,13 @@ class TestCrmRelationshipPhoneAgi(CrmRelationshipPhoneHttpCase):
                 "CRM_PHONE_CALL_ID": str(call.id),
             },
         )
+
+    def test_caller_hangs_up_during_the_script(self):
+        asterisk = self._agi(callerid="+393497712045", uniqueid="1761901234.113", hangup=True)
+        self.assertEqual(asterisk.returncode, 0, "the hang-up signal does not kill the script")
+        self.assertEqual(asterisk.variables["CRM_STATUS"], "ok")
+        self.assertEqual(asterisk.variables["CRM_CUSTOMER_ID"], str(self.rossi.id))
+        self.assertTrue(self._phone_call("1761901234.113"))
 
     def test_shared_number_gives_both_customers(self):
         asterisk = self._agi(callerid="0471555012", uniqueid="1761901234.102")

@@ -80,6 +80,7 @@ has a destination channel and a billsec; otherwise it was missed.
 import argparse
 import json
 import os
+import signal
 import sys
 import threading
 import time
@@ -374,6 +375,9 @@ def main(argv=None, environ=None):
     if argv and argv[0] in ("-h", "--help"):
         print(__doc__)
         return 0
+    # Asterisk sends SIGHUP when the caller hangs up during the script: the event
+    # being posted still reaches Odoo, the commands that follow are refused.
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     agi = Agi(sys.stdin.buffer, sys.stdout.buffer)
     try:
         run(agi, argv, os.environ if environ is None else environ)
