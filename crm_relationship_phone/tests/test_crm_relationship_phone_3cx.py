@@ -89,9 +89,10 @@ class ThreeCxTemplate:
         kwargs = {"url": self.expand(request.get("Url"), variables), "method": method, "headers": headers}
         if request.get("RequestEncoding") == "Json":
             kwargs["data"] = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
+            headers["Content-Type"] = request.get("RequestContentType") or "application/json"
         elif body:
             kwargs["data"] = body
+            headers["Content-Type"] = request.get("RequestContentType") or "application/x-www-form-urlencoded"
         return kwargs
 
     def read_contacts(self, scenario_id, answer, variables):
