@@ -87,6 +87,7 @@ class CrmRelationshipPhoneController(http.Controller):
             return self._crm_refuse()
         if (request.httprequest.content_length or 0) > MAX_BODY_BYTES:
             return self._crm_error(413, "The body is larger than %s bytes." % MAX_BODY_BYTES)
+        # Cached: a request Odoo retries (concurrent update of the same call) reads it again.
         raw = request.httprequest.get_data()
         if len(raw) > MAX_BODY_BYTES:
             return self._crm_error(413, "The body is larger than %s bytes." % MAX_BODY_BYTES)
