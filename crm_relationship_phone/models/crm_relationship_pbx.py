@@ -99,7 +99,10 @@ class CrmRelationshipPbx(models.Model):
         string="Dial User", groups="crm_relationship.crm_relationship_group_manager"
     )
     originate_password = fields.Char(
-        string="Dial Password or Token", groups="crm_relationship.crm_relationship_group_manager"
+        string="Dial Password or Token",
+        groups="crm_relationship.crm_relationship_group_manager",
+        help="The password of the dial user (3CX: the API client's secret; without a client id, a fixed "
+        "access token).",
     )
     originate_context = fields.Char(
         string="Dialplan Context",
@@ -361,7 +364,8 @@ class CrmRelationshipPbx(models.Model):
                 },
             }
         if pbx.originate_method == "3cx":
-            headers = {"Authorization": f"Bearer {pbx.originate_password}"} if pbx.originate_password else {}
+            token = pbx._crm_get_3cx_token() if pbx.originate_username else pbx.originate_password
+            headers = {"Authorization": f"Bearer {token}"} if token else {}
             return {
                 "method": "POST",
                 "url": f"{base}/callcontrol/{quote(extension)}/makecall",
@@ -371,6 +375,27 @@ class CrmRelationshipPbx(models.Model):
         url = base.format(extension=quote(extension), number=quote(number), call_id=quote(call_id))
         return {"method": "POST", "url": url, "auth": auth}
 
+    def _crm_get_3cx_token(self):
+        """An access token of 3CX's API client (``originate_username`` is its client id,
+        ``originate_password`` its secret): 3CX's tokens expire within the hour, so one is
+        asked for each call placed (OAuth client credentials, ``/connect/token``)."""
+        self.ensure_one()
+        pbx = self.sudo()
+        response = requests.post(
+            f"{(pbx.originate_url or '').rstrip('/')}/connect/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": pbx.originate_username,
+                "client_secret": pbx.originate_password or "",
+            },
+            timeout=ORIGINATE_TIMEOUT,
+        )
+        response.raise_for_status()
+        try:
+            return response.json()["access_token"]
+        except (ValueError, KeyError, TypeError) as error:
+            raise requests.RequestException("3CX gave no access token") from error
+
     def _crm_originate(self, extension, number):
         """Ask the PBX to connect ``extension`` to ``number``; return the call id
         the outbound phone call is recorded under."""
@@ -378,8 +403,8 @@ class CrmRelationshipPbx(models.Model):
         if self.originate_method == "none":
             raise UserError(self.env._("Click-to-dial is not set up on the PBX %s.", self.name))
         call_id = f"odoo-{uuid.uuid4()}"
-        request_kwargs = self._crm_prepare_originate_request(extension, number, call_id)
         try:
+            request_kwargs = self._crm_prepare_originate_request(extension, number, call_id)
             response = requests.request(timeout=ORIGINATE_TIMEOUT, **request_kwargs)
             response.raise_for_status()
         except requests.RequestException as error:

@@ -28,10 +28,17 @@ class PbxRequestHandler(BaseHTTPRequestHandler):
     def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        is_json = self.headers.get("Content-Type") == "application/json"
         self.server.requests.append(
-            {"path": self.path, "headers": dict(self.headers), "json": json.loads(body) if body else None}
+            {
+                "path": self.path,
+                "headers": dict(self.headers),
+                "json": json.loads(body) if body and is_json else None,
+                "form": body.decode() if body and not is_json else None,
+            }
         )
-        payload = json.dumps(self.server.answer).encode()
+        answer = self.server.answer
+        payload = json.dumps(answer.get(self.path, answer) if isinstance(answer, dict) else answer).encode()
         self.send_response(self.server.status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
@@ -132,6 +139,28 @@ class TestCrmRelationshipPhoneDial(CrmRelationshipPhoneCase):
         self.assertEqual(request["json"], {"destination": "+39 011 498 2271"})
         phone_call = self.env["crm.relationship.phone.call"].search([("pbx_call_id", "=", "4711")])
         self.assertEqual((phone_call.partner_id, phone_call.direction), (self.verdi, "outbound"))
+
+    def test_3cx_api_client_gets_a_fresh_token_for_each_call(self):
+        answers = {
+            "/connect/token": {"access_token": "fresh-token", "expires_in": 3600},
+            "/callcontrol/201/makecall": {"result": {"callid": 4712}},
+        }
+        with self._fake_pbx(answer=answers) as pbx_api:
+            self.pbx.sudo().write(
+                {
+                    "originate_method": "3cx",
+                    "originate_url": pbx_api.url,
+                    "originate_username": "odoo-client",
+                    "originate_password": "client-secret",
+                }
+            )
+            self._dial(self.verdi)
+        token_request, call_request = pbx_api.requests
+        self.assertEqual(token_request["path"], "/connect/token")
+        self.assertIn("grant_type=client_credentials", token_request["form"])
+        self.assertIn("client_id=odoo-client", token_request["form"])
+        self.assertEqual(call_request["headers"]["Authorization"], "Bearer fresh-token")
+        self.assertTrue(self.env["crm.relationship.phone.call"].search([("pbx_call_id", "=", "4712")]))
 
     def test_pbx_refusing_the_call_records_nothing(self):
         with self._fake_pbx(status=503) as pbx_api:
