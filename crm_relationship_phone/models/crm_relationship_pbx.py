@@ -96,7 +96,10 @@ class CrmRelationshipPbx(models.Model):
         "(https://pbx.example.com). HTTP: a URL template with {extension}, {number} and {call_id}.",
     )
     originate_username = fields.Char(
-        string="Dial User", groups="crm_relationship.crm_relationship_group_manager"
+        string="Dial User",
+        groups="crm_relationship.crm_relationship_group_manager",
+        help="Asterisk ARI: the ARI user. 3CX: the client id of the API client (its secret is the password). "
+        "HTTP: the user of HTTP Basic authentication.",
     )
     originate_password = fields.Char(
         string="Dial Password or Token",

@@ -11,7 +11,7 @@ class CrmRelationshipPbxQueue(models.Model):
     _order = "pbx_id, code"
     _check_company_auto = True
 
-    name = fields.Char(required=True, translate=True)
+    name = fields.Char(required=True)
     code = fields.Char(required=True, help="The number or name the PBX gives the queue in its events.")
     pbx_id = fields.Many2one(
         "crm.relationship.pbx", string="PBX", required=True, ondelete="cascade", index=True
