@@ -418,7 +418,7 @@ cmd_run() {
         (build_base_db "$DB_RUN" && install_db "$DB_RUN") || { drop_db "$DB_RUN"; exit 1; }
     fi
     say "Odoo serves database $DB_RUN on http://localhost:$HTTP_PORT  (login: admin / password: admin)"
-    cd / && exec "$PY" -m odoo -c "$CONF" -d "$DB_RUN" --db-filter="^$DB_RUN\$" -u "$MODULES" --log-level=info
+    cd / && exec "$PY" -m odoo -c "$CONF" -d "$DB_RUN" --db-filter="^$DB_RUN\$" -i "$MODULES" -u "$MODULES" --log-level=info
 }
 
 # psql as the cluster's superuser, on the primary (or on the port given first).
@@ -545,7 +545,7 @@ cmd_run_cluster() {
     local args=(-c "$CONF" -d "$DB_RUN" --db-filter="^$DB_RUN\$" --workers="$WORKERS" --gevent-port="$GEVENT_PORT"
         --max-cron-threads=1 --db_replica_host=127.0.0.1 --db_replica_port="$PGPORT_REPLICA"
         --pidfile="$CLUSTER_PID" --log-level=info)
-    [ $update = 1 ] && args+=(-u "$MODULES")
+    [ $update = 1 ] && args+=(-i "$MODULES" -u "$MODULES")
     say "Odoo serves database $DB_RUN on http://localhost:$HTTP_PORT with $WORKERS workers (login: admin / password: admin)
     primary 127.0.0.1:$PGPORT, read replica 127.0.0.1:$PGPORT_REPLICA, websocket process on port $GEVENT_PORT
     Each request's log line ends with the cursor it used: 'ro' (the replica), 'rw' (the primary),
