@@ -32,6 +32,7 @@ class CrmRelationshipPhoneController(http.Controller):
         methods=["POST"],
         csrf=False,
         save_session=False,
+        readonly=False,
     )
     def crm_phone_event(self, **kwargs):
         """Call events in the generic JSON format (one object or a list)."""
@@ -44,6 +45,7 @@ class CrmRelationshipPhoneController(http.Controller):
         methods=["POST"],
         csrf=False,
         save_session=False,
+        readonly=False,
     )
     def crm_phone_3cx_journal(self, **kwargs):
         """The call report of 3CX's CRM integration (scenario ``ReportCall``)."""
@@ -80,7 +82,8 @@ class CrmRelationshipPhoneController(http.Controller):
         pbx = self._crm_authenticate()
         if not pbx:
             return self._crm_refuse()
-        raw = request.httprequest.get_data(cache=False, as_text=False)
+        # Kept in memory: when two events of a call meet, Odoo serves the request again.
+        raw = request.httprequest.get_data(as_text=False)
         if len(raw) > MAX_BODY_BYTES:
             return self._crm_error(413, "The body is larger than %s bytes." % MAX_BODY_BYTES)
         try:
