@@ -1,3 +1,4 @@
+from odoo.fields import Command
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from odoo.addons.crm_relationship_phone.models.crm_relationship_pbx import hash_key
@@ -29,8 +30,25 @@ class TestPhonePopupTour(HttpCase):
             }
         )
         cls.pbx.sudo().key_hash = hash_key(PBX_KEY)
+        cls.colleague = new_test_user(
+            cls.env,
+            login="popup_colleague",
+            name="Ernesto Collega",
+            groups="crm_relationship.crm_relationship_group_user",
+        )
         cls.env["crm.relationship.pbx.extension"].create(
-            {"pbx_id": cls.pbx.id, "name": "201", "user_id": cls.operator.id}
+            [
+                {"pbx_id": cls.pbx.id, "name": "201", "user_id": cls.operator.id},
+                {"pbx_id": cls.pbx.id, "name": "202", "user_id": cls.colleague.id},
+            ]
+        )
+        cls.queue = cls.env["crm.relationship.pbx.queue"].create(
+            {
+                "pbx_id": cls.pbx.id,
+                "code": "600",
+                "name": "Support",
+                "user_ids": [Command.set((cls.operator | cls.colleague).ids)],
+            }
         )
         Partner = cls.env["res.partner"]
         cls.customer = Partner.create(
@@ -108,3 +126,27 @@ class TestPhonePopupTour(HttpCase):
         unknown = self._get_phone_call("popup-tour-3")
         self.assertRecordValues(unknown, [{"state": "ringing", "match_count": 0, "partner_id": False}])
         self.assertFalse(unknown.call_ids)
+
+        answered_elsewhere = self._get_phone_call("popup-tour-4")
+        self.assertRecordValues(
+            answered_elsewhere,
+            [
+                {
+                    "state": "done",
+                    "queue_id": self.queue.id,
+                    "partner_id": self.customer.id,
+                    "user_id": self.colleague.id,
+                }
+            ],
+        )
+        self.assertEqual(answered_elsewhere.notified_user_ids, self.operator | self.colleague)
+        self.assertRecordValues(
+            answered_elsewhere.call_ids, [{"partner_id": self.customer.id, "user_id": self.colleague.id}]
+        )
+
+        missed = self._get_phone_call("popup-tour-5")
+        self.assertRecordValues(missed, [{"state": "missed", "match_count": 0}])
+        self.assertEqual(missed.notified_user_ids, self.operator | self.colleague)
+        self.assertEqual(
+            missed.callback_activity_id.user_id, self.operator, "the PBX's responsible calls back"
+        )

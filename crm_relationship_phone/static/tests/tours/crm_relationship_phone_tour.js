@@ -156,6 +156,84 @@ registry.category("web_tour.tours").add("crm_relationship_phone_popup_tour", {
         {
             content: "It is the call of the customer",
             trigger: ".o_form_view div[name='partner_id']:contains('Caseificio Popup S.r.l.'), .o_form_view div[name='partner_id'] input:value('Caseificio Popup S.r.l.')",
+            async run() {
+                await postEvent({
+                    call_id: "popup-tour-4",
+                    event: "ringing",
+                    direction: "inbound",
+                    number: "+39 0471 5550142",
+                    queue: "600",
+                });
+            },
+        },
+        {
+            content: "A call ringing on the operator's queue pops up",
+            trigger: `${popup("popup-tour-4")}[data-state='ringing'] .o_crm_phone_popup_customer:contains('Caseificio Popup S.r.l.')`,
+            async run() {
+                await postEvent({
+                    call_id: "popup-tour-4",
+                    event: "answered",
+                    direction: "inbound",
+                    number: "+39 0471 5550142",
+                    queue: "600",
+                    extension: "202",
+                });
+            },
+        },
+        {
+            content: "A colleague answered: the pop-up says who",
+            trigger: `${popup("popup-tour-4")}[data-state='answered'] .o_crm_phone_popup_state:contains('In progress with Ernesto Collega')`,
+        },
+        {
+            content: "Then it leaves the operator's screen by itself",
+            trigger: `.o_crm_phone_popup_container:has(${popup("popup-tour-1")}):not(:has(${popup("popup-tour-4")}))`,
+            timeout: 30000,
+            async run() {
+                await postEvent({
+                    call_id: "popup-tour-4",
+                    event: "hangup",
+                    direction: "inbound",
+                    number: "+39 0471 5550142",
+                    queue: "600",
+                    extension: "202",
+                });
+                await postEvent({
+                    call_id: "popup-tour-5",
+                    event: "ringing",
+                    direction: "inbound",
+                    number: "+39 0471 555 0199",
+                    queue: "600",
+                });
+            },
+        },
+        {
+            content: "The next call pops up; the end of the colleague's call did not bring its pop-up back",
+            trigger: `.o_crm_phone_popup_container:has(${popup("popup-tour-5")}[data-state='ringing'])`,
+            async run() {
+                if (document.querySelector(popup("popup-tour-4"))) {
+                    throw new Error("The call answered by a colleague came back after it left the screen.");
+                }
+                await postEvent({
+                    call_id: "popup-tour-5",
+                    event: "missed",
+                    direction: "inbound",
+                    number: "+39 0471 555 0199",
+                    queue: "600",
+                });
+            },
+        },
+        {
+            content: "Nobody answered: the pop-up stays and says so",
+            trigger: `${popup("popup-tour-5")}[data-state='missed'] .o_crm_phone_popup_state:contains('Not Answered')`,
+        },
+        {
+            content: "Dismiss it",
+            trigger: `${popup("popup-tour-5")} .o_crm_phone_popup_close`,
+            run: "click",
+        },
+        {
+            content: "It is gone",
+            trigger: `.o_crm_phone_popup_container:has(${popup("popup-tour-1")}):not(:has(${popup("popup-tour-5")}))`,
         },
     ],
 });
