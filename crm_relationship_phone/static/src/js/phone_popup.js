@@ -4,7 +4,11 @@ import { _t } from "@web/core/l10n/translation";
 /** One call: who is calling, the customers the number belongs to, and what to do. */
 export class PhonePopup extends Component {
     static template = "crm_relationship_phone.PhonePopup";
-    static props = { call: Object, popup: Object, collapsedByDefault: { type: Boolean, optional: true } };
+    static props = {
+        call: Object,
+        popup: Object,
+        collapsedByDefault: { type: Boolean, optional: true },
+    };
 
     setup() {
         // Older calls fold to their header when a new one rings, unless the user unfolds them.
@@ -46,7 +50,10 @@ export class PhonePopup extends Component {
     }
 
     get isCollapsed() {
-        return this.ui.expanded === undefined ? Boolean(this.props.collapsedByDefault) : !this.ui.expanded;
+        if (this.ui.expanded === undefined) {
+            return Boolean(this.props.collapsedByDefault);
+        }
+        return !this.ui.expanded;
     }
 
     get summary() {

@@ -70,7 +70,13 @@ export const crmPhonePopupService = {
             } else {
                 state.calls.unshift(call);
                 while (state.calls.length > MAX_POPUPS) {
-                    dismiss(state.calls.at(-1).id);
+                    // The oldest goes first, unless it is the user's call in progress.
+                    const oldest =
+                        state.calls
+                            .slice(1)
+                            .findLast((shown) => !(shown.mine && shown.state === "answered")) ||
+                        state.calls.at(-1);
+                    dismiss(oldest.id);
                 }
             }
             if (isAnsweredElsewhere(call)) {

@@ -71,7 +71,9 @@ registry.category("web_tour.tours").add("crm_relationship_phone_popup_tour", {
             async run() {
                 const shown = document.querySelectorAll(popup("popup-tour-1")).length;
                 if (shown !== 1) {
-                    throw new Error(`The update of the call must replace its pop-up, found ${shown}.`);
+                    throw new Error(
+                        `The update of the call must replace its pop-up, found ${shown}.`
+                    );
                 }
                 await postEvent({
                     call_id: "popup-tour-2",
@@ -211,7 +213,9 @@ registry.category("web_tour.tours").add("crm_relationship_phone_popup_tour", {
             trigger: `.o_crm_phone_popup_container:has(${popup("popup-tour-5")}[data-state='ringing'])`,
             async run() {
                 if (document.querySelector(popup("popup-tour-4"))) {
-                    throw new Error("The call answered by a colleague came back after it left the screen.");
+                    throw new Error(
+                        "The call answered by a colleague came back after it left the screen."
+                    );
                 }
                 await postEvent({
                     call_id: "popup-tour-5",
