@@ -5,3 +5,4 @@ from . import test_crm_relationship_phone_dial
 from . import test_crm_relationship_phone_endpoint
 from . import test_crm_relationship_phone_i18n
 from . import test_crm_relationship_phone_security
+from . import test_crm_relationship_phone_tour
