@@ -601,7 +601,7 @@ class CrmRelationshipPhoneCall(models.Model):
             # An unknown number, nobody answers: a call-back for the queue's responsible.
             ("demo-1002", "+39 06 4521 7788", "600", [("ringing", 22), ("missed", 23)]),
             # The purchasing office of Rossi Impianti calls the sales office.
-            ("demo-1003", "02 8945 1135", "700", [("ringing", 41), ("answered", 41.2), ("hangup", 44)]),
+            ("demo-1003", "0039 02 8945 1135", "700", [("ringing", 41), ("answered", 41.2), ("hangup", 44)]),
         ]
         events = [
             self._crm_normalize_event(
