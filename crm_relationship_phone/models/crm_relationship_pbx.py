@@ -290,6 +290,9 @@ class CrmRelationshipPbx(models.Model):
         URL of its customer card (3CX opens it on the operator's screen)."""
         self.ensure_one()
         base_url = self.get_base_url()
+        # only the columns of the answer, not the partners' hundred-odd: the PBX waits for it
+        contacts.fetch(["name", "phone", "email", "commercial_partner_id"])
+        contacts.commercial_partner_id.fetch(["name"])
         return {
             "name": self._crm_get_caller_name(contacts),
             "match_count": len(contacts),
