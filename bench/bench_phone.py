@@ -883,6 +883,7 @@ def check_replay(args, plan, run_id, expected, run_start):
 
 
 def report_checks(checks):
+    log("  load average (1 minute) at the end of the measure: %.2f", os.getloadavg()[0])
     for name, ok, detail in checks:
         log("  [%s] %s%s", "PASS" if ok else "FAIL", name, "" if ok else f": {detail}")
 
