@@ -28,10 +28,11 @@ formats (``+39 0432 7..``, ``0039 ...``, ``(0432) ...``). Then:
    ``res_partner`` by a sequential scan.
 3. **replay**: ``--calls`` calls of two events each (answered + hang-up, ringing + missed, ringing +
    hang-up), every event sent twice, all of them shuffled and posted one per request from ``--threads``
-   client threads at once. Then: exactly one phone call per call id, the states, times, talk and wait
-   times and the operator the events make, every call ended, one customer call each, a call-back for
-   each unanswered call and none left for an answered one, no failed request, and the conflicts Odoo
-   retried (from its log).
+   client threads at once, against customers the operator does not follow yet (``--customers`` of the
+   100 take the calls: fewer make their calls meet more often). Then: exactly one phone call per call
+   id, the states, times, talk and wait times and the operator the events make, every call ended, one
+   customer call each, a call-back for each unanswered call and none left for an answered one, no
+   failed request, and the conflicts Odoo retried (from its log).
 
 The exit status is 1 when a check fails (a notification missing, a failed request, a sequential scan,
 a wrong record); the latency targets are printed PASS or FAIL beside the figures.
@@ -69,7 +70,7 @@ OPERATOR_LOGIN = "crm_bench_phone_op"
 EXTENSION = "201"
 QUEUE = "600"
 CUSTOMER_REF = "crm-bench-phone"
-CUSTOMERS = 500
+CONTACTS = 500
 CONTACTS_PER_CUSTOMER = 5
 PHONE_FORMATS = (
     "+39 0432 {a} {b}",
@@ -197,15 +198,15 @@ def customer_phone(index):
 
 
 def prepare_customers(env, company):
-    """``CUSTOMERS`` contacts, five per customer company, each with a number of its own."""
+    """``CONTACTS`` contacts, ``CONTACTS_PER_CUSTOMER`` per customer company, each with a number of its own."""
     Partner = env["res.partner"]
     bench = Partner.search([("ref", "=", CUSTOMER_REF)], order="id")
     companies = {partner.name: partner for partner in bench if partner.is_company}
     contacts = {partner.name: partner for partner in bench if not partner.is_company}
     company_names = [
-        f"Bench Phone Customer {number:03d}" for number in range(CUSTOMERS // CONTACTS_PER_CUSTOMER)
+        f"Bench Phone Customer {number:03d}" for number in range(CONTACTS // CONTACTS_PER_CUSTOMER)
     ]
-    contact_names = [f"Bench Phone Contact {index:03d}" for index in range(CUSTOMERS)]
+    contact_names = [f"Bench Phone Contact {index:03d}" for index in range(CONTACTS)]
     missing = [name for name in company_names if name not in companies]
     for partner in Partner.create(
         [
@@ -1007,7 +1008,7 @@ def main():
     parser.add_argument(
         "--customers",
         type=int,
-        default=CUSTOMERS // CONTACTS_PER_CUSTOMER,
+        default=CONTACTS // CONTACTS_PER_CUSTOMER,
         help="replay: customers called (5 contacts each); fewer make their calls meet more often",
     )
     args = parser.parse_args()
