@@ -7,7 +7,8 @@ Usage (from the repository root, on a database where crm_relationship is install
 
 1. Seeds (once, committed) 100,000 contacts through SQL: 20,000 Italian companies
    and 80,000 people, with landline and mobile numbers written in mixed formats
-   (+39, 0039, spaces, dashes, dots, parentheses).
+   (+39, 0039, spaces, dashes, dots, parentheses); a larger ``--contacts`` adds
+   the missing ones to those already seeded.
    Their E.164 numbers (``phone_sanitized``) are stored by Odoo's phone_validation
    (the stored computed field is recomputed through the ORM after the copy).
 2. Looks numbers up, each typed in another format than the stored one, as the
@@ -68,25 +69,41 @@ def random_number(rng, index):
     return area, subscriber[:3], subscriber[3:]
 
 
+def retype(phone, rng):
+    """``phone`` (an Italian number as seeded) typed in another of the ``FORMATS``."""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    national = digits[2:] if digits.startswith("39") and phone.startswith("+") else digits
+    national = national.removeprefix("0039")
+    for _attempt in range(10):
+        typed = rng.choice(FORMATS).format(a=national[:3], b=national[3:6], c=national[6:])
+        if typed != phone:
+            break
+    return typed
+
+
 def seed(env, count, rng):
+    """``count`` bench contacts in all: the ones already there are kept, the missing ones added."""
     cr = env.cr
     cr.execute("SELECT count(*) FROM res_partner WHERE ref = %s", [BENCH_REF])
     existing = cr.fetchone()[0]
     if existing >= count:
         print(f"Seed: {existing:,} bench contacts already present")
         return
+    missing = count - existing
     started = time.perf_counter()
     italy = env.ref("base.it")
     env.company.country_id = italy
     Partner = env["res.partner"]
-    cr.execute("SELECT nextval('res_partner_id_seq') FROM generate_series(1, %s)", [count])
+    cr.execute("SELECT nextval('res_partner_id_seq') FROM generate_series(1, %s)", [missing])
     ids = [row[0] for row in cr.fetchall()]
-    companies = ids[: count // 5]
+    companies = ids[: max(1, missing // 5)]
     buffer = io.StringIO()
-    for index, partner_id in enumerate(ids):
-        is_company = index < len(companies)
-        parent_id = "" if is_company else str(companies[index % len(companies)])
-        commercial_id = partner_id if is_company else companies[index % len(companies)]
+    for offset, partner_id in enumerate(ids):
+        # numbered after the contacts already there, so that every number stays unique
+        index = existing + offset
+        is_company = offset < len(companies)
+        parent_id = "" if is_company else str(companies[offset % len(companies)])
+        commercial_id = partner_id if is_company else companies[offset % len(companies)]
         area, mid, end = random_number(rng, index)
         phone = rng.choice(FORMATS).format(a=area, b=mid, c=end)
         name = f"Bench {'Company' if is_company else 'Contact'} {index}"
@@ -128,8 +145,8 @@ def seed(env, count, rng):
     cr.execute("ANALYZE res_partner")
     cr.commit()
     print(
-        f"Seed: {count:,} contacts inserted through COPY, sanitized by phone_validation, "
-        f"in {time.perf_counter() - started:.1f} s"
+        f"Seed: {missing:,} contacts inserted through COPY ({count:,} in all), sanitized by "
+        f"phone_validation, in {time.perf_counter() - started:.1f} s"
     )
 
 
@@ -142,11 +159,7 @@ def bench_lookup(env, lookups, rng):
     samples = cr.fetchall()
     queries = []
     for partner_id, phone in samples:
-        digits = "".join(ch for ch in phone if ch.isdigit())
-        national = digits[2:] if digits.startswith("39") and phone.startswith("+") else digits
-        national = national.removeprefix("0039")
-        typed = rng.choice(FORMATS).format(a=national[:3], b=national[3:6], c=national[6:])
-        queries.append((partner_id, typed))
+        queries.append((partner_id, retype(phone, rng)))
 
     # warm-up
     for _partner_id, typed in queries[:50]:

@@ -300,7 +300,12 @@ class CrmRelationshipPhoneCall(models.Model):
     def _crm_prepare_match_values(self, pbx, number):
         """Who the number belongs to, among the contacts of the PBX's company and the shared ones:
         every match is kept; the contact and the customer only when there is no doubt."""
-        Partner = self.env["res.partner"].sudo().with_context(allowed_company_ids=pbx.company_id.ids)
+        # Only the columns the match reads, not the contacts' hundred-odd: this runs on every call.
+        Partner = (
+            self.env["res.partner"]
+            .sudo()
+            .with_context(allowed_company_ids=pbx.company_id.ids, prefetch_fields=False)
+        )
         matches = Partner._crm_search_by_phone(number) if number else Partner
         matches = matches.filtered(
             lambda partner: not partner.company_id or partner.company_id == pbx.company_id
@@ -444,18 +449,29 @@ class CrmRelationshipPhoneCall(models.Model):
     def _crm_plan_callback(self):
         """A call-back activity for a call nobody answered: on the customer (its next
         action) when the number is known, else on this record; the customer call is
-        closed with the call-back as its next action."""
+        closed with the call-back as its next action.
+
+        The activity makes its user a follower of the customer: when another worker
+        does the same for another call of the customer at the same instant, the one
+        that comes second meets the other's follower and raises a concurrency error,
+        so that Odoo runs its request again (and then sees the follower)."""
         self.ensure_one()
         user = self._crm_get_callback_user()
         target = self.partner_id or self
         lang = user.lang or self.env.lang
         summary = self.with_context(lang=lang).env._("Call back %s", self.number or self.pbx_call_id)
-        activity = target.activity_schedule(
-            "mail.mail_activity_data_call",
-            date_deadline=fields.Date.context_today(self.with_user(user)),
-            summary=summary,
-            user_id=user.id,
-        )
+        try:
+            with self.env.cr.savepoint():
+                activity = target.activity_schedule(
+                    "mail.mail_activity_data_call",
+                    date_deadline=fields.Date.context_today(self.with_user(user)),
+                    summary=summary,
+                    user_id=user.id,
+                )
+        except UniqueViolation as error:
+            raise ConcurrencyError(
+                f"call-back of phone call {self.pbx_call_id}: follower added by another request"
+            ) from error
         self.callback_activity_id = activity
         outcome = self.env.ref(
             "crm_relationship.crm_relationship_call_outcome_call_back"

@@ -1,6 +1,7 @@
 from . import test_crm_relationship_phone_3cx
 from . import test_crm_relationship_phone_agi
 from . import test_crm_relationship_phone_call
+from . import test_crm_relationship_phone_concurrency
 from . import test_crm_relationship_phone_demo
 from . import test_crm_relationship_phone_dial
 from . import test_crm_relationship_phone_endpoint
