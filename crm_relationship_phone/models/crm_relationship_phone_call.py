@@ -449,7 +449,8 @@ class CrmRelationshipPhoneCall(models.Model):
     def _crm_plan_callback(self):
         """A call-back activity for a call nobody answered: on the customer (its next
         action) when the number is known, else on this record; the customer call is
-        closed with the call-back as its next action.
+        closed with the call-back as its next action. The responsible finds it among
+        their activities: no "assigned to you" e-mail for each missed call.
 
         The activity makes its user a follower of the customer: when another worker
         does the same for another call of the customer at the same instant, the one
@@ -462,7 +463,7 @@ class CrmRelationshipPhoneCall(models.Model):
         summary = self.with_context(lang=lang).env._("Call back %s", self.number or self.pbx_call_id)
         try:
             with self.env.cr.savepoint():
-                activity = target.activity_schedule(
+                activity = target.with_context(mail_activity_quick_update=True).activity_schedule(
                     "mail.mail_activity_data_call",
                     date_deadline=fields.Date.context_today(self.with_user(user)),
                     summary=summary,

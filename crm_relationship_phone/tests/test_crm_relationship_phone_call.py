@@ -108,6 +108,15 @@ class TestCrmRelationshipPhoneCall(CrmRelationshipPhoneCase):
         )
         self.verdi.invalidate_recordset()
         self.assertEqual(self.verdi.crm_next_activity_id, activity)
+        self.assertFalse(
+            self.env["mail.message"].search(
+                [
+                    ("message_type", "=", "user_notification"),
+                    ("partner_ids", "in", self.queue_member.partner_id.ids),
+                ]
+            ),
+            "no e-mail per missed call: the call-back is among the responsible's activities",
+        )
         # The same missed event again plans nothing more.
         self._send(self._event("c5", "missed", 0.75))
         self.assertEqual(self.env["mail.activity"].search_count([("summary", "=", activity.summary)]), 1)
