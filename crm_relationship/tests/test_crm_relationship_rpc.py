@@ -231,6 +231,10 @@ class TestCrmRelationshipRpc(CrmRelationshipTwoCompaniesCase):
             "crm.relationship.defect.recall": {"defect_id": self.defect_b.id},
             "res.config.settings": {},
         }
+        if "crm.relationship.pbx" in self.records_b:
+            pbx_b = self.records_b["crm.relationship.pbx"]
+            values["crm.relationship.pbx.test.call"] = {"pbx_id": pbx_b.id, "number": self.customer_b.phone}
+            values["crm.relationship.pbx.key"] = {"pbx_id": pbx_b.id, "key": "Sonda"}
         self.assertIn(model, values, f"Give the RPC test the values of a {model} about company B")
         return values[model]
 
@@ -271,6 +275,7 @@ class TestCrmRelationshipRpc(CrmRelationshipTwoCompaniesCase):
             "mail.message",
             "mail.activity",
             "mail.followers",
+            "crm.relationship.phone.call",
             "res.partner",
             "sale.order",
             "account.move",

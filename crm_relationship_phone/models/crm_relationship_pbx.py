@@ -440,6 +440,7 @@ class CrmRelationshipPbx(models.Model):
 
     def action_send_test_call(self):
         self.ensure_one()
+        self.check_access("write")
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Send a Test Call"),
@@ -451,6 +452,7 @@ class CrmRelationshipPbx(models.Model):
 
     def action_view_phone_calls(self):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "crm_relationship_phone.crm_relationship_phone_call_action"
         )

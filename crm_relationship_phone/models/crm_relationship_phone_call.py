@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 from psycopg2.errors import UniqueViolation
 
 from odoo import api, fields, models
-from odoo.exceptions import ConcurrencyError, ValidationError
+from odoo.exceptions import ConcurrencyError, UserError, ValidationError
 from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
@@ -567,7 +567,13 @@ class CrmRelationshipPhoneCall(models.Model):
     @api.readonly
     def action_open_crm_card(self):
         self.ensure_one()
-        return (self.partner_id or self.candidate_ids.commercial_partner_id[:1]).action_open_crm_card()
+        self.check_access("read")
+        customer = self.partner_id or self.candidate_ids.commercial_partner_id[:1]
+        if not customer:
+            raise UserError(
+                self.env._("Nobody is known with this number: log the call to create the contact.")
+            )
+        return customer.action_open_crm_card()
 
     @api.readonly
     def action_log_call(self):

@@ -1,7 +1,7 @@
 import random
 from datetime import timedelta
 
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import T0, CrmRelationshipPhoneCase
@@ -194,6 +194,8 @@ class TestCrmRelationshipPhoneCall(CrmRelationshipPhoneCase):
         (popup,) = self._popups(self.rel_user)
         self.assertEqual((popup["customers"], popup["contacts"], popup["call_id"]), ([], [], False))
         self.assertEqual(popup["number"], "+39 0471 000 000")
+        with self._assert_raises_message(UserError, "Nobody is known with this number"):
+            phone_call.with_user(self.rel_user).action_open_crm_card()
         # The operator creates the contact from the pop-up: the lookup is pre-filled and the call links back.
         action = phone_call.with_user(self.rel_user).action_log_call()
         self.assertEqual(action["res_model"], "crm.relationship.call.lookup")
