@@ -4,19 +4,35 @@ from odoo import api, fields, models
 class CrmRelationshipCall(models.Model):
     _inherit = "crm.relationship.call"
 
+    # The phone system's record of the call: for Customer Relationship users, who alone read phone calls.
     phone_call_id = fields.Many2one(
         "crm.relationship.phone.call",
         readonly=True,
+        groups="crm_relationship.crm_relationship_group_user",
         copy=False,
         index="btree_not_null",
         ondelete="set null",
         check_company=True,
         help="The call as the phone system reported it.",
     )
-    phone_number = fields.Char(related="phone_call_id.number", string="Number")
-    phone_state = fields.Selection(related="phone_call_id.state", string="Phone Status")
-    phone_talk_seconds = fields.Integer(related="phone_call_id.talk_seconds", string="Talk Time (s)")
-    phone_wait_seconds = fields.Integer(related="phone_call_id.wait_seconds", string="Wait Time (s)")
+    phone_number = fields.Char(
+        related="phone_call_id.number", string="Number", groups="crm_relationship.crm_relationship_group_user"
+    )
+    phone_state = fields.Selection(
+        related="phone_call_id.state",
+        string="Phone Status",
+        groups="crm_relationship.crm_relationship_group_user",
+    )
+    phone_talk_seconds = fields.Integer(
+        related="phone_call_id.talk_seconds",
+        string="Talk Time (s)",
+        groups="crm_relationship.crm_relationship_group_user",
+    )
+    phone_wait_seconds = fields.Integer(
+        related="phone_call_id.wait_seconds",
+        string="Wait Time (s)",
+        groups="crm_relationship.crm_relationship_group_user",
+    )
 
     @api.model_create_multi
     def create(self, vals_list):

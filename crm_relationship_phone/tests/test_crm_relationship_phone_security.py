@@ -55,6 +55,39 @@ class TestCrmRelationshipPhoneSecurity(CrmRelationshipPhoneCase):
         with self.assertRaises(AccessError):
             self.marco.with_user(self.internal_user).action_crm_dial()
 
+    def test_fields_added_to_other_models_are_for_relationship_users(self):
+        """The telephony fields the add-on puts on models it does not define (the customer call,
+        the user) are read by Customer Relationship users only, never over RPC by others."""
+        data = self.env["ir.model.data"].search(
+            [("module", "=", "crm_relationship_phone"), ("model", "=", "ir.model.fields")]
+        )
+        added = (
+            self.env["ir.model.fields"]
+            .browse(data.mapped("res_id"))
+            .filtered(lambda field: self.env[field.model]._original_module != "crm_relationship_phone")
+            .filtered(
+                lambda field: any(
+                    cls.__module__.startswith("odoo.addons.crm_relationship_phone.")
+                    and field.name in vars(cls)
+                    for cls in type(self.env[field.model]).mro()
+                )
+            )
+        )
+        self.assertIn("phone_call_id", added.mapped("name"))
+        self.assertIn("crm_pbx_extension_ids", added.mapped("name"))
+        self.assertNotIn("display_name", added.mapped("name"))
+        for field in added:
+            with self.subTest(field=f"{field.model}.{field.name}"):
+                self.assertEqual(
+                    self.env[field.model]._fields[field.name].groups,
+                    "crm_relationship.crm_relationship_group_user",
+                )
+        call = self.env["crm.relationship.call"].search([("phone_call_id", "!=", False)], limit=1)
+        self.assertTrue(call)
+        self.assertEqual(call.with_user(self.rel_user).phone_number, "+39 338 701 2245")
+        with self.assertRaises(AccessError):
+            self.internal_user.with_user(self.internal_user).read(["crm_pbx_extension_ids"])
+
     def test_pbx_secrets_are_not_readable_by_operators(self):
         self.pbx.sudo().originate_password = "ari-secret"
         with self.assertRaises(AccessError):

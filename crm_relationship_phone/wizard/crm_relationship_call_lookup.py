@@ -7,6 +7,7 @@ class CrmRelationshipCallLookup(models.TransientModel):
     phone_call_id = fields.Many2one(
         "crm.relationship.phone.call",
         readonly=True,
+        groups="crm_relationship.crm_relationship_group_user",
         help="The call of the phone system the operator is identifying: the call logged next records it.",
     )
 
