@@ -9,6 +9,15 @@ _logger = logging.getLogger(__name__)
 
 # A call event is a few hundred bytes; a request of 100 events stays far below.
 MAX_BODY_BYTES = 256 * 1024
+# The routes of call events: a PBX posts them without session, and they write.
+EVENT_ROUTE = {
+    "type": "http",
+    "auth": "none",
+    "methods": ["POST"],
+    "csrf": False,
+    "save_session": False,
+    "readonly": False,
+}
 
 
 class CrmRelationshipPhoneController(http.Controller):
@@ -28,28 +37,12 @@ class CrmRelationshipPhoneController(http.Controller):
     # Routes
     # ------------------------------------------------------------------
 
-    @http.route(
-        "/crm_relationship_phone/event",
-        type="http",
-        auth="none",
-        methods=["POST"],
-        csrf=False,
-        save_session=False,
-        readonly=False,
-    )
+    @http.route("/crm_relationship_phone/event", **EVENT_ROUTE)
     def crm_phone_event(self, **kwargs):
         """Call events in the generic JSON format (one object or a list)."""
         return self._crm_serve_events("generic")
 
-    @http.route(
-        "/crm_relationship_phone/3cx/journal",
-        type="http",
-        auth="none",
-        methods=["POST"],
-        csrf=False,
-        save_session=False,
-        readonly=False,
-    )
+    @http.route("/crm_relationship_phone/3cx/journal", **EVENT_ROUTE)
     def crm_phone_3cx_journal(self, **kwargs):
         """The call report of 3CX's CRM integration (scenario ``ReportCall``)."""
         return self._crm_serve_events("3cx")

@@ -51,9 +51,11 @@ class CrmRelationshipPhoneCall(models.Model):
     state = fields.Selection(
         [("ringing", "Ringing"), ("answered", "In Progress"), ("done", "Ended"), ("missed", "Not Answered")],
         required=True,
-        default="ringing",
-        readonly=True,
+        compute="_compute_state",
+        store=True,
+        precompute=True,
         index=True,
+        help="Follows from the times: answered or not, ended or not.",
     )
     date_ring = fields.Datetime(string="Rang At", required=True, readonly=True, default=fields.Datetime.now)
     date_answer = fields.Datetime(string="Answered At", readonly=True)
@@ -97,7 +99,7 @@ class CrmRelationshipPhoneCall(models.Model):
         string="Matching Contacts",
         readonly=True,
     )
-    match_count = fields.Integer(string="Matches", readonly=True)
+    match_count = fields.Integer(string="Matches", compute="_compute_match_count", store=True)
     notified_user_ids = fields.Many2many(
         "res.users",
         "crm_relationship_phone_call_notified_rel",
@@ -119,6 +121,14 @@ class CrmRelationshipPhoneCall(models.Model):
     )
     _company_date_idx = models.Index("(company_id, date_ring DESC)")
 
+    @api.depends("date_answer", "date_end")
+    def _compute_state(self):
+        for call in self:
+            if call.date_end:
+                call.state = "done" if call.date_answer else "missed"
+            else:
+                call.state = "answered" if call.date_answer else "ringing"
+
     @api.depends("date_ring", "date_answer", "date_end")
     def _compute_talk_seconds(self):
         for call in self:
@@ -129,6 +139,11 @@ class CrmRelationshipPhoneCall(models.Model):
                 wait = ((call.date_answer or call.date_end) - call.date_ring).total_seconds()
             call.talk_seconds = max(0, round(talk))
             call.wait_seconds = max(0, round(wait))
+
+    @api.depends("candidate_ids")
+    def _compute_match_count(self):
+        for call in self:
+            call.match_count = len(call.candidate_ids)
 
     @api.depends("pbx_call_id", "number")
     def _compute_display_name(self):
@@ -306,17 +321,15 @@ class CrmRelationshipPhoneCall(models.Model):
             .sudo()
             .with_context(allowed_company_ids=pbx.company_id.ids, prefetch_fields=False)
         )
-        matches = Partner._crm_search_by_phone(number) if number else Partner
-        matches = matches.filtered(
-            lambda partner: not partner.company_id or partner.company_id == pbx.company_id
-        )
-        dialled = Partner.browse(self.env.context.get("crm_phone_dialled_partner_id"))
-        if dialled:
-            matches = dialled
+        # Click-to-dial knows whom it called, even when the number is shared.
+        matches = Partner.browse(self.env.context.get("crm_phone_dialled_partner_id"))
+        if not matches and number:
+            matches = Partner._crm_search_by_phone(number).filtered(
+                lambda partner: not partner.company_id or partner.company_id == pbx.company_id
+            )
         customers = matches.commercial_partner_id
         return {
             "candidate_ids": [fields.Command.set(matches.ids)],
-            "match_count": len(matches),
             "contact_id": matches.id if len(matches) == 1 else False,
             "partner_id": customers.id if len(customers) == 1 else False,
         }
@@ -353,11 +366,7 @@ class CrmRelationshipPhoneCall(models.Model):
         if date_end and date_answer and date_end < date_answer:
             # A hang-up stamped before the answer (PBX clocks, retries): the call
             # ended when it was answered, never before.
-            values["date_end"] = date_end = date_answer
-        if date_end:
-            values["state"] = "done" if date_answer else "missed"
-        else:
-            values["state"] = "answered" if date_answer else "ringing"
+            values["date_end"] = date_answer
         self.write(values)
 
     def _crm_prepare_operator_values(self, extension):
@@ -525,7 +534,11 @@ class CrmRelationshipPhoneCall(models.Model):
         customers = contacts.commercial_partner_id._filtered_access("read")
         has_card = user.has_group("crm_relationship.crm_relationship_group_user")
         alerts = customers._crm_get_alerts() if has_card and customers else {}
-        calls = me.sudo().call_ids.with_env(me.env)._filtered_access("read") if has_card else []
+        calls = (
+            me.sudo().call_ids.with_env(me.env)._filtered_access("read")
+            if has_card
+            else me.env["crm.relationship.call"]
+        )
         state_labels = dict(self._fields["state"]._description_selection(me.env))
         return {
             "id": self.id,
@@ -537,7 +550,7 @@ class CrmRelationshipPhoneCall(models.Model):
             "is_test": self.is_test,
             "mine": self.user_id == user,
             "operator": self.user_id.name or False,
-            "call_id": calls[:1].id if calls else False,
+            "call_id": calls[:1].id,
             "match_count": self.match_count,
             "contacts": [
                 {

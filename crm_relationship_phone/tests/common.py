@@ -95,7 +95,7 @@ class CrmRelationshipPhoneCase(CrmRelationshipCase):
         ]
 
 
-class CrmRelationshipPhoneHttpCase(HttpCase):
+class CrmRelationshipPhoneHttpCase(CrmRelationshipCase, HttpCase):
     """A switchboard of an Italian company, as a PBX of kind ``_pbx_kind`` reaches it over HTTP:
     two operators on extensions 201 and 202, both members of the support queue 600 whose
     responsible plans the call-backs, and customers whose numbers the tests call from."""
@@ -105,29 +105,15 @@ class CrmRelationshipPhoneHttpCase(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env = cls.env(
-            context=dict(cls.env.context, mail_create_nolog=True, mail_notrack=True, tracking_disable=True)
-        )
-        cls.company = cls.env.company
         # National numbers (02 ...) are read in the country of the PBX's company.
         cls.company.country_id = cls.env.ref("base.it")
-        cls.operator = new_test_user(
-            cls.env,
-            login="phone_operator",
-            name="Paola Operatrice",
-            groups="crm_relationship.crm_relationship_group_user",
-        )
+        cls.operator = cls.rel_user
+        cls.supervisor = cls.rel_manager
         cls.operator_2 = new_test_user(
             cls.env,
             login="phone_operator_2",
             name="Luca Commerciale",
             groups="crm_relationship.crm_relationship_group_user",
-        )
-        cls.supervisor = new_test_user(
-            cls.env,
-            login="phone_supervisor",
-            name="Stefano Responsabile",
-            groups="crm_relationship.crm_relationship_group_manager",
         )
         cls.pbx = cls.env["crm.relationship.pbx"].create(
             {

@@ -285,7 +285,7 @@ class TestCrmRelationshipPhoneCall(CrmRelationshipPhoneCase):
             .with_user(self.rel_manager)
             .create({"pbx_id": self.pbx.id, "number": "+39 338 701 2245", "extension": "999"})
         )
-        with self._assert_raises_message(Exception, "Nobody would see this call"):
+        with self._assert_raises_message(UserError, "Nobody would see this call"):
             wizard.action_send()
         self.assertFalse(self.env["crm.relationship.phone.call"].search([("is_test", "=", True)]))
 

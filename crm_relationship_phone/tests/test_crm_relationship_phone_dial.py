@@ -4,7 +4,7 @@ import threading
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import CrmRelationshipPhoneCase
@@ -189,5 +189,5 @@ class TestCrmRelationshipPhoneDial(CrmRelationshipPhoneCase):
             self._dial(self.marco)
 
     def test_dial_url_must_be_http(self):
-        with self._assert_raises_message(Exception, "must start with http"):
+        with self._assert_raises_message(ValidationError, "must start with http"):
             self.pbx.write({"originate_method": "ari", "originate_url": "file:///etc/passwd"})
