@@ -1,0 +1,5 @@
+from odoo import models
+
+
+class CrmRelationshipEquipment(models.Model):
+    _inherit = "crm.relationship.equipment"
