@@ -15,6 +15,8 @@
         "data/crm_relationship_rating_data.xml",
         "views/crm_relationship_defect_views.xml",
         "views/crm_relationship_call_outcome_views.xml",
+        "views/crm_relationship_call_views.xml",
+        "views/crm_relationship_event_rule_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "views/crm_relationship_portal_templates.xml",

@@ -22,8 +22,8 @@ class CrmRelationshipRatingMixin(models.AbstractModel):
     ``POST`` only, and an answer once given is never replaced
     (:meth:`rating_apply` refuses it, whichever route calls it). An unhappy
     answer plans, in the same transaction, an activity for the call-center
-    responsible (:meth:`_crm_plan_low_rating_activity`); the customer card
-    shows it as an alert.
+    responsible on the customer (:meth:`_crm_plan_low_rating_activity`),
+    the card's next action; the card also shows the answer as an alert.
 
     Each model says who rates (``_crm_rating_partner_field``), who is rated
     (``_crm_rating_user_field``) and which template asks
@@ -70,6 +70,21 @@ class CrmRelationshipRatingMixin(models.AbstractModel):
     def _crm_get_rating_template(self):
         """The ``mail.template`` asking the customer how it went; override on each model."""
         raise NotImplementedError(f"{self._name} has no satisfaction request template")
+
+    def _crm_get_rating_url(self, rate=None):
+        """The rating page of the customer's pending request (with ``rate`` preselected)."""
+        self.ensure_one()
+        url = f"{self.get_base_url()}/crm_relationship/rating/{self._rating_get_access_token()}"
+        return f"{url}/{rate}" if rate else url
+
+    def _crm_render_rating_buttons(self):
+        """The answers of the satisfaction e-mail, each a link to the rating page (one view for
+        every template, rendered in the language of the e-mail)."""
+        self.ensure_one()
+        return self.env["ir.qweb"]._render(
+            "crm_relationship_portal.crm_relationship_rating_mail_buttons",
+            {"urls": {rate: self._crm_get_rating_url(rate) for rate in RATING_VALUES}},
+        )
 
     def _crm_can_request_rating(self):
         """Whether the customer of the document can be asked: a contact with an e-mail address."""
@@ -122,7 +137,7 @@ class CrmRelationshipRatingMixin(models.AbstractModel):
         """
         if token:
             rating = self.env["rating.rating"].sudo().search([("access_token", "=", token)], limit=1)
-        if rating and rating.consumed:
+        if rating and rating._crm_lock_consumed():
             raise UserError(self.env._("This satisfaction request was already answered."))
         if rate not in RATING_VALUES:
             raise UserError(self.env._("This answer is not one of those proposed."))
@@ -145,7 +160,10 @@ class CrmRelationshipRatingMixin(models.AbstractModel):
         return self.company_id.crm_defect_call_center_user_ids[:1] or self[self._crm_rating_user_field]
 
     def _prepare_low_rating_activity_values(self, rating):
-        """Values of the activity planned on the document after the unhappy ``rating``; override to add some."""
+        """Values of the activity planned after the unhappy ``rating``; override to add some.
+
+        It is planned on the customer, where it is the next action of the
+        card, and names the document."""
         self.ensure_one()
         activity_type = self.env.ref("mail.mail_activity_data_call", raise_if_not_found=False)
         responsible = self._crm_get_low_rating_responsible()
@@ -156,8 +174,8 @@ class CrmRelationshipRatingMixin(models.AbstractModel):
         if rating.feedback:
             note = self.env._("%(note)s Comment: %(feedback)s", note=note, feedback=rating.feedback)
         return {
-            "res_model_id": self.env["ir.model"]._get_id(self._name),
-            "res_id": self.id,
+            "res_model_id": self.env["ir.model"]._get_id("res.partner"),
+            "res_id": self.partner_id.commercial_partner_id.id,
             "activity_type_id": activity_type.id if activity_type else False,
             "summary": summary,
             "note": note,
@@ -166,7 +184,7 @@ class CrmRelationshipRatingMixin(models.AbstractModel):
         }
 
     def _crm_plan_low_rating_activity(self, rating):
-        """Plan the follow-up of the unhappy ``rating`` on the document."""
+        """Plan the follow-up of the unhappy ``rating`` on the customer."""
         self.ensure_one()
         return (
             self.env["mail.activity"]
