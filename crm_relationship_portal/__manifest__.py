@@ -25,6 +25,7 @@
         "views/crm_relationship_portal_menus.xml",
     ],
     "demo": [
+        "demo/crm_relationship_rating_demo.xml",
         "demo/crm_relationship_portal_demo.xml",
     ],
     "assets": {

@@ -72,9 +72,14 @@ class CrmRelationshipRatingMixin(models.AbstractModel):
         raise NotImplementedError(f"{self._name} has no satisfaction request template")
 
     def _crm_get_rating_url(self, rate=None):
-        """The rating page of the customer's pending request (with ``rate`` preselected)."""
+        """The rating page of the customer's pending request (with ``rate`` preselected).
+
+        Only a satisfaction request being sent (:meth:`_crm_send_rating_request`)
+        creates the request: a template rendered to check or preview it shows
+        a placeholder link instead of asking the customer."""
         self.ensure_one()
-        url = f"{self.get_base_url()}/crm_relationship/rating/{self._rating_get_access_token()}"
+        token = self._rating_get_access_token() if self.env.context.get("crm_rating_request") else "preview"
+        url = f"{self.get_base_url()}/crm_relationship/rating/{token}"
         return f"{url}/{rate}" if rate else url
 
     def _crm_render_rating_buttons(self):
@@ -99,6 +104,7 @@ class CrmRelationshipRatingMixin(models.AbstractModel):
         whose contact has no e-mail address are not asked, and say so in
         their chatter.
         """
+        self = self.with_context(crm_rating_request=True)
         template = self._crm_get_rating_template()
         asked = self.browse()
         for record in self:

@@ -1,1 +1,2 @@
 from . import test_crm_relationship_satisfaction
+from . import test_crm_relationship_satisfaction_page

@@ -67,7 +67,7 @@ class TestSatisfactionRequest(SatisfactionCase):
         for rate in (5, 3, 1):
             self.assertIn(f"/crm_relationship/rating/{request.access_token}/{rate}", mail.body_html)
         self.assertNotIn("/rate/", mail.body_html)
-        self.assertIn("Scontento", mail.body_html)
+        self.assertIn("Insoddisfatto", mail.body_html)
         # the request is an internal note: its recipients are the customer's contact only
         message = mail.mail_message_id
         self.assertEqual(message.subtype_id, self.env.ref("mail.mt_note"))
@@ -256,3 +256,19 @@ class TestUnhappyCustomerRule(SatisfactionCase):
         third = self._resolved_defect()
         third.rating_apply(1, rating=self._request(third))
         self.assertFalse(rule._evaluate(), "one new unhappy answer is not two")
+
+
+class TestSatisfactionTemplates(SatisfactionCase):
+    def test_checking_a_template_asks_nobody(self):
+        """Odoo renders a template on a record when it is saved: that asks no customer."""
+        self._create_defect()
+        requests = self.env["rating.rating"].search([])
+        for xmlid in (
+            "crm_relationship_portal.crm_relationship_defect_mail_template_rating",
+            "crm_relationship_portal.crm_relationship_call_mail_template_rating",
+        ):
+            template = self.env.ref(xmlid)
+            template.write({"subject": template.subject + " "})
+            preview = template._render_field("body_html", self.env[template.model].search([], limit=1).ids)
+            self.assertIn("/crm_relationship/rating/preview/5", next(iter(preview.values())))
+        self.assertEqual(self.env["rating.rating"].search([]), requests)
