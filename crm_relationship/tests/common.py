@@ -973,6 +973,17 @@ class CrmRelationshipTwoCompaniesCase(CrmRelationshipCase):
         )
         if "crm.relationship.pbx" in env:
             records.update(cls._create_company_b_phone_records(env))
+        if "crm.relationship.satisfaction.report" in env:
+            # the customer's answer to company B's satisfaction request (portal add-on)
+            env["rating.rating"].sudo().create(
+                {
+                    "res_model_id": env["ir.model"]._get_id("crm.relationship.defect"),
+                    "res_id": cls.defect_b.id,
+                    "partner_id": cls.customer_b.id,
+                    "rating": 5,
+                    "consumed": True,
+                }
+            )
         env.flush_all()
         company_b_domain = Domain("company_id", "=", company.id)
         records["crm.relationship.timeline"] = env["crm.relationship.timeline"].search(
@@ -982,8 +993,10 @@ class CrmRelationshipTwoCompaniesCase(CrmRelationshipCase):
             "crm.relationship.profitability.report",
             "crm.relationship.staff.report",
             "crm.relationship.defect.report",
+            "crm.relationship.satisfaction.report",
         ):
-            records[report] = env[report].search(company_b_domain)
+            if report in env:
+                records[report] = env[report].search(company_b_domain)
         return records
 
     @classmethod

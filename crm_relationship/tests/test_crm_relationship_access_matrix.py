@@ -3,7 +3,12 @@ from odoo.tests import tagged
 
 from .common import MANAGER, ROLES, USER, CrmRelationshipTwoCompaniesCase
 
-OUR_MODULES = ("crm_relationship", "crm_relationship_mrp", "crm_relationship_phone")
+OUR_MODULES = (
+    "crm_relationship",
+    "crm_relationship_mrp",
+    "crm_relationship_phone",
+    "crm_relationship_portal",
+)
 OPERATIONS = ("read", "write", "create", "unlink")
 
 NONE = ""
@@ -52,6 +57,9 @@ EXPECTED_ACCESS = {
     # Showing a new PBX key, sending a test call: managers' wizards.
     "crm.relationship.pbx.key": {MANAGER: "rwc"},
     "crm.relationship.pbx.test.call": {MANAGER: "rwc"},
+    # Customer portal and satisfaction: the satisfaction analysis (an SQL view) is read by managers;
+    # portal users reach nothing but their own records, through the portal's pages.
+    "crm.relationship.satisfaction.report": {MANAGER: "r"},
     # Abstract mixins of the reports: no table, no records, no rights.
     "crm.relationship.report.mixin": {},
     "crm.relationship.defect.rate.mixin": {},
@@ -60,6 +68,7 @@ EXPECTED_ACCESS = {
     "crm.relationship.indexed.lookup.mixin": {},
     "crm.relationship.customer.mixin": {},
     "crm.relationship.call.source.mixin": {},
+    "crm.relationship.rating.mixin": {},
 }
 
 # Models without company: shared by every company of the database (say why).
@@ -74,6 +83,7 @@ SHARED_MODELS = {
     "crm.relationship.indexed.lookup.mixin": "abstract, no records",
     "crm.relationship.customer.mixin": "abstract, no records",
     "crm.relationship.call.source.mixin": "abstract, no records",
+    "crm.relationship.rating.mixin": "abstract, no records (the rated documents have a company)",
 }
 
 # Record rules of the add-ons and what they do. A new rule makes the test fail: describe it.
@@ -98,6 +108,7 @@ EXPECTED_RULES = {
     "crm_relationship_phone.crm_relationship_pbx_extension_rule_company": "company",
     "crm_relationship_phone.crm_relationship_pbx_queue_rule_company": "company",
     "crm_relationship_phone.crm_relationship_phone_call_rule_company": "company",
+    "crm_relationship_portal.crm_relationship_satisfaction_report_rule_company": "company",
 }
 
 # Company models whose company-B rows the fixture cannot build cheaply: their rule's
@@ -156,6 +167,10 @@ class TestCrmRelationshipAccessMatrix(CrmRelationshipTwoCompaniesCase):
                 or "crm.relationship.defect.component.report" in self.env
             )
             and (not xmlid.startswith("crm_relationship_phone.") or "crm.relationship.pbx" in self.env)
+            and (
+                not xmlid.startswith("crm_relationship_portal.")
+                or "crm.relationship.satisfaction.report" in self.env
+            )
         }
         self.assertEqual(sorted(xmlids - expected), [], "New record rules: describe them here and test them")
         self.assertEqual(sorted(expected - xmlids), [], "Record rules listed here no longer exist")

@@ -9,7 +9,12 @@ from odoo.tests import new_test_user, tagged
 
 from .common import CrmRelationshipCase
 
-OUR_MODULES = ("crm_relationship", "crm_relationship_mrp", "crm_relationship_phone")
+OUR_MODULES = (
+    "crm_relationship",
+    "crm_relationship_mrp",
+    "crm_relationship_phone",
+    "crm_relationship_portal",
+)
 
 PORTAL = "portal"
 INTERNAL = "internal"
@@ -71,6 +76,14 @@ PARTNER_FIELDS = {
             "crm_rfm_monetary",
             "crm_rfm_score",
             "crm_segment_id",
+            # Customer satisfaction (portal add-on): last answer, 12-month average and response rate.
+            "crm_rating_last_text",
+            "crm_rating_last_date",
+            "crm_rating_last_document",
+            "crm_rating_avg",
+            "crm_rating_count",
+            "crm_rating_request_count",
+            "crm_rating_response_rate",
         ],
         RELATIONSHIP,
     ),

@@ -44,6 +44,8 @@ METHOD_ARGS = {
     "onchange": lambda case, model: case._probe_onchange_args(model),
     "search_panel_select_range": lambda case, model: (case._probe_search_panel_field(model),),
     "search_panel_select_multi_range": lambda case, model: (case._probe_search_panel_field(model),),
+    # Odoo's rating answer on the documents asking for satisfaction (portal add-on)
+    "rating_apply": lambda case, model: (5,),
 }
 
 

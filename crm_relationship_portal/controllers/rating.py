@@ -35,7 +35,9 @@ class CrmRelationshipRating(http.Controller):
     def crm_rating_page(self, token, rate=None, **kwargs):
         rating, record = self._crm_get_rating(token)
         if rating.consumed:
-            return self._crm_render(rating, record, "crm_relationship_portal.crm_relationship_rating_page_done")
+            return self._crm_render(
+                rating, record, "crm_relationship_portal.crm_relationship_rating_page_done"
+            )
         return self._crm_render(
             rating,
             record,
@@ -88,7 +90,9 @@ class CrmRelationshipRating(http.Controller):
         """The satisfaction request of ``token`` and its document, both ``sudo()``: the token is
         the customer's key. Anything else is not found."""
         env = request.env
-        rating = env["rating.rating"].sudo().search([("access_token", "=", token)], limit=1) if token else None
+        rating = (
+            env["rating.rating"].sudo().search([("access_token", "=", token)], limit=1) if token else None
+        )
         if not rating or not self._crm_is_rated_model(env, rating.res_model):
             raise NotFound()
         record = env[rating.res_model].sudo().browse(rating.res_id).exists()

@@ -3,7 +3,7 @@ from odoo import api, models
 
 class CrmRelationshipDefect(models.Model):
     _name = "crm.relationship.defect"
-    _inherit = ["crm.relationship.rating.mixin", "crm.relationship.defect"]
+    _inherit = ("crm.relationship.rating.mixin", "crm.relationship.defect")
     _crm_rating_partner_field = "contact_id"
     _crm_rating_user_field = "user_call_center_id"
 

@@ -27,7 +27,9 @@ class CrmRelationshipEventRule(models.Model):
     def _get_event_description(self, value):
         self.ensure_one()
         if self.rule_type == "unhappy":
-            return self.env._("%s unhappy answers to satisfaction requests in the last 12 months.", int(value))
+            return self.env._(
+                "%s unhappy answers to satisfaction requests in the last 12 months.", int(value)
+            )
         return super()._get_event_description(value)
 
     def _get_matches_query_unhappy(self):

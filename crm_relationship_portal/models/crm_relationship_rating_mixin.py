@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from odoo.addons.rating.models.rating_data import (
     RATING_HAPPY_VALUE,
@@ -58,10 +58,6 @@ class CrmRelationshipRatingMixin(models.AbstractModel):
     def _rating_get_operator(self):
         return self[self._crm_rating_user_field].partner_id
 
-    def _rating_get_parent_field_name(self):
-        """Ratings are grouped by customer: the card reads them per customer."""
-        return "partner_id"
-
     # ------------------------------------------------------------------
     # Asking
     # ------------------------------------------------------------------
@@ -104,10 +100,10 @@ class CrmRelationshipRatingMixin(models.AbstractModel):
         whose contact has no e-mail address are not asked, and say so in
         their chatter.
         """
-        self = self.with_context(crm_rating_request=True)
-        template = self._crm_get_rating_template()
-        asked = self.browse()
-        for record in self:
+        records = self.with_context(crm_rating_request=True)
+        template = records._crm_get_rating_template()
+        asked = records.browse()
+        for record in records:
             if not record._crm_can_request_rating():
                 record.message_post(
                     body=self.env._(
@@ -137,12 +133,19 @@ class CrmRelationshipRatingMixin(models.AbstractModel):
         """Save the customer's answer once: an answer already given is never replaced.
 
         Whichever route calls it (the add-on's rating page or Odoo's own
-        ``/rate`` routes), a second answer to the same request is refused.
+        ``/rate`` routes, both as superuser after checking the customer's
+        token), a second answer to the same request is refused. Nobody else
+        answers: called without ``sudo()``, it is refused.
         An unhappy answer plans the follow-up activity in the same
         transaction.
         """
+        if not self.env.su:
+            # employees could otherwise answer for the customer, e.g. rate their own calls over RPC
+            raise AccessError(
+                self.env._("Satisfaction answers are given by the customers, on the rating page.")
+            )
         if token:
-            rating = self.env["rating.rating"].sudo().search([("access_token", "=", token)], limit=1)
+            rating = self.env["rating.rating"].search([("access_token", "=", token)], limit=1)
         if rating and rating._crm_lock_consumed():
             raise UserError(self.env._("This satisfaction request was already answered."))
         if rate not in RATING_VALUES:
@@ -175,7 +178,8 @@ class CrmRelationshipRatingMixin(models.AbstractModel):
         responsible = self._crm_get_low_rating_responsible()
         summary = self.env._("Unhappy customer: call back about %s", self.display_name)
         note = self.env._(
-            "%(contact)s answered 'Unhappy' to the satisfaction request.", contact=rating.partner_id.display_name
+            "%(contact)s answered 'Unhappy' to the satisfaction request.",
+            contact=rating.partner_id.display_name,
         )
         if rating.feedback:
             note = self.env._("%(note)s Comment: %(feedback)s", note=note, feedback=rating.feedback)

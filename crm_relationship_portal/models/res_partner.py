@@ -34,7 +34,8 @@ class ResPartner(models.Model):
         digits=(16, 1),
         compute="_compute_crm_satisfaction",
         groups="crm_relationship.crm_relationship_group_user",
-        help="Average answer to the satisfaction requests of the last 12 months: 1 unhappy, 3 neutral, 5 happy.",
+        help="Average answer to the satisfaction requests of the last 12 months: "
+        "1 unhappy, 3 neutral, 5 happy.",
     )
     crm_rating_count = fields.Integer(
         string="Satisfaction Answers (12 Months)",
@@ -70,7 +71,9 @@ class ResPartner(models.Model):
                     "crm_rating_avg": values.get("average", 0.0),
                     "crm_rating_count": values.get("answers", 0),
                     "crm_rating_request_count": requests,
-                    "crm_rating_response_rate": 100.0 * values.get("answers", 0) / requests if requests else 0.0,
+                    "crm_rating_response_rate": 100.0 * values.get("answers", 0) / requests
+                    if requests
+                    else 0.0,
                 }
             )
 
@@ -142,6 +145,7 @@ class ResPartner(models.Model):
         """The customer's satisfaction requests and answers. Only reads: served by a read replica
         when Odoo has one."""
         self.ensure_one()
+        self._crm_check_access("crm.relationship.satisfaction.report")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "crm_relationship_portal.crm_relationship_satisfaction_report_action_list"
         )

@@ -61,7 +61,15 @@ class CrmRelationshipSatisfactionReport(models.Model):
 
     _depends = frozendict(
         {
-            "rating.rating": ["res_model", "res_id", "partner_id", "rating", "consumed", "rated_on", "feedback"],
+            "rating.rating": [
+                "res_model",
+                "res_id",
+                "partner_id",
+                "rating",
+                "consumed",
+                "rated_on",
+                "feedback",
+            ],
             "crm.relationship.defect": [
                 "name",
                 "partner_id",
@@ -71,7 +79,14 @@ class CrmRelationshipSatisfactionReport(models.Model):
                 "category_id",
                 "equipment_id",
             ],
-            "crm.relationship.call": ["subject", "partner_id", "company_id", "department", "user_id", "equipment_id"],
+            "crm.relationship.call": [
+                "subject",
+                "partner_id",
+                "company_id",
+                "department",
+                "user_id",
+                "equipment_id",
+            ],
             "crm.relationship.equipment": ["product_id", "category_id"],
             "product.product": ["product_tmpl_id"],
         }

@@ -1,2 +1,3 @@
+from . import test_crm_relationship_portal_i18n
 from . import test_crm_relationship_satisfaction
 from . import test_crm_relationship_satisfaction_page

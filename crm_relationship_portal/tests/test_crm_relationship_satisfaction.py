@@ -31,7 +31,10 @@ class SatisfactionCase(CrmRelationshipDefectCase):
 
     def _resolved_defect(self, **values):
         defect = self._create_defect(
-            equipment_id=self.unit.id, category_id=self.noise.id, user_call_center_id=self.rel_user.id, **values
+            equipment_id=self.unit.id,
+            category_id=self.noise.id,
+            user_call_center_id=self.rel_user.id,
+            **values,
         )
         defect.action_confirm()
         defect.write({"root_cause": "Ignition electrode worn", "corrective_action": "Electrode replaced"})
@@ -48,7 +51,7 @@ class SatisfactionCase(CrmRelationshipDefectCase):
         call.with_user(self.rel_user).write(
             {"state": "done", "outcome_id": outcome.id, "no_followup_reason": "Solved on the phone"}
         )
-        return call
+        return call.with_env(self.env)
 
 
 class TestSatisfactionRequest(SatisfactionCase):
@@ -58,10 +61,10 @@ class TestSatisfactionRequest(SatisfactionCase):
         self.assertEqual(len(request), 1)
         self.assertEqual(request.partner_id, self.contact)
         self.assertEqual(request.rated_partner_id, self.rel_user.partner_id)
-        self.assertEqual(request.parent_res_model, "res.partner")
-        self.assertEqual(request.parent_res_id, self.customer.id)
         self.assertTrue(defect.crm_rating_requested)
-        mail = self.env["mail.mail"].search([("recipient_ids", "in", self.contact.ids)], order="id desc", limit=1)
+        mail = self.env["mail.mail"].search(
+            [("recipient_ids", "in", self.contact.ids)], order="id desc", limit=1
+        )
         self.assertIn(defect.name, mail.subject)
         self.assertIn("come abbiamo gestito", mail.subject)
         for rate in (5, 3, 1):
@@ -106,6 +109,14 @@ class TestSatisfactionAnswer(SatisfactionCase):
         self.assertEqual(request.rating, 5)
         self.assertEqual(request.feedback, "Tecnico gentile e veloce")
         self.assertFalse(self.customer.activity_ids)
+
+    def test_only_customers_answer(self):
+        """An operator cannot answer for the customer, e.g. rate the own call over RPC."""
+        call = self._close_call(self.rating_outcome)
+        request = self._request(call)
+        with self.assertRaisesRegex(AccessError, "given by the customers"):
+            call.with_user(self.rel_user).rating_apply(5, token=request.access_token)
+        self.assertFalse(request.consumed)
 
     def test_only_proposed_answers(self):
         defect = self._resolved_defect()
@@ -208,7 +219,13 @@ class TestSatisfactionFigures(SatisfactionCase):
         Report = self.env["crm.relationship.satisfaction.report"].with_user(self.rel_manager)
         Report = Report.with_context(allowed_company_ids=self.company.ids)
         domain = [("partner_id", "=", self.customer.id)]
-        measures = ["request_count:sum", "answer_count:sum", "rating:avg", "response_rate:avg", "satisfaction_rate:avg"]
+        measures = [
+            "request_count:sum",
+            "answer_count:sum",
+            "rating:avg",
+            "response_rate:avg",
+            "satisfaction_rate:avg",
+        ]
         by_department = {dep: rest for dep, *rest in Report._read_group(domain, ["department"], measures)}
         self.assertEqual(by_department["production"], [3, 2, 3.0, 200 / 3, 50.0])
         self.assertEqual(by_department["sales"], [1, 1, 3.0, 100.0, 0.0])
@@ -225,6 +242,12 @@ class TestSatisfactionFigures(SatisfactionCase):
         self.assertEqual(rows.contact_id, self.contact)
 
     def test_analysis_is_for_managers(self):
+        self._answer(self._resolved_defect(), 5)
+        action = self.customer.with_user(self.rel_manager).action_view_crm_satisfaction()
+        rows = self.env[action["res_model"]].with_user(self.rel_manager).search(action["domain"])
+        self.assertEqual(rows.mapped("rating"), [5.0])
+        with self.assertRaises(AccessError):
+            self.customer.with_user(self.rel_user).action_view_crm_satisfaction()
         Report = self.env["crm.relationship.satisfaction.report"]
         with self.assertRaises(AccessError):
             Report.with_user(self.rel_user).search([])

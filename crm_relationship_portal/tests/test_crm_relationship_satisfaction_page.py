@@ -22,7 +22,9 @@ class TestSatisfactionPage(SatisfactionCase, HttpCase):
         return match.group(1)
 
     def _post(self, csrf_token, **data):
-        return self.url_open(f"{self.page}/submit", data=dict(data, csrf_token=csrf_token), allow_redirects=False)
+        return self.url_open(
+            f"{self.page}/submit", data=dict(data, csrf_token=csrf_token), allow_redirects=False
+        )
 
     def _assert_unanswered(self):
         self.request.invalidate_recordset()
@@ -59,7 +61,9 @@ class TestSatisfactionPage(SatisfactionCase, HttpCase):
         self.assertEqual(self.request.rating, 1)
         self.assertEqual(self.request.feedback, "La caldaia è ancora rumorosa")
         activity = self.customer.activity_ids
-        self.assertEqual(activity.user_id, self.rel_user, "the unhappy answer's call-back, in the same request")
+        self.assertEqual(
+            activity.user_id, self.rel_user, "the unhappy answer's call-back, in the same request"
+        )
         # a second submission, on the page or through Odoo's own route, changes nothing
         response = self._post(csrf_token, rate="5", feedback="Tutto bene")
         self.assertEqual(response.status_code, 409)
