@@ -303,18 +303,12 @@ class CrmRelationshipDefect(models.Model):
         follow the customer's messages are notified.
         """
         self.ensure_one()
-        attachments = self.env["ir.attachment"].create(
-            [
-                {"name": name, "raw": content, "res_model": self._name, "res_id": self.id}
-                for name, content in files
-            ]
-        )
         return self.with_context(mail_create_nosubscribe=True, mail_post_autofollow=False).message_post(
             body=plaintext2html(body),
             author_id=partner.id,
             message_type="comment",
             subtype_xmlid=CUSTOMER_SUBTYPE_XMLID,
-            attachment_ids=attachments.ids,
+            attachments=list(files),
         )
 
     def message_post(self, **kwargs):

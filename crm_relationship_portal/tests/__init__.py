@@ -1,0 +1,3 @@
+from . import test_crm_relationship_portal_pages
+from . import test_crm_relationship_portal_security
+from . import test_crm_relationship_portal_tour
