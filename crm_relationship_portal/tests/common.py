@@ -108,9 +108,13 @@ class CrmPortalCase(MailCase, HttpCase):
                 "city": "Bergamo",
             }
         )
-        cls.portal_user_a = cls._create_portal_user("portal_a", "Giulia Ferri", "giulia.ferri@rossi.example.com")
+        cls.portal_user_a = cls._create_portal_user(
+            "portal_a", "Giulia Ferri", "giulia.ferri@rossi.example.com"
+        )
         cls.portal_user_a.partner_id.parent_id = cls.customer_a
-        cls.portal_user_b = cls._create_portal_user("portal_b", "Luca Bianchi", "luca.bianchi@bianchi.example.com")
+        cls.portal_user_b = cls._create_portal_user(
+            "portal_b", "Luca Bianchi", "luca.bianchi@bianchi.example.com"
+        )
         cls.portal_user_b.partner_id.parent_id = cls.customer_b
         cls.contact_a = cls.portal_user_a.partner_id
         cls.contact_b = cls.portal_user_b.partner_id
@@ -118,12 +122,16 @@ class CrmPortalCase(MailCase, HttpCase):
         cls.customer_a.sudo().crm_segment_id = segment
 
         today = fields.Date.context_today(cls.env.user)
-        cls.unit_a = cls._create_unit(cls.customer_a, cls.boiler, "SN-A-0001", today - timedelta(days=100), site=cls.site_a)
+        cls.unit_a = cls._create_unit(
+            cls.customer_a, cls.boiler, "SN-A-0001", today - timedelta(days=100), site=cls.site_a
+        )
         cls.unit_a.note = Markup("<p>%s</p>") % EQUIPMENT_NOTE
         cls.component_a = cls._create_unit(
             cls.customer_a, cls.pump, "SN-A-0002", today - timedelta(days=100), parent=cls.unit_a
         )
-        cls.old_unit_a = cls._create_unit(cls.customer_a, cls.boiler, "SN-A-0003", today - timedelta(days=1000))
+        cls.old_unit_a = cls._create_unit(
+            cls.customer_a, cls.boiler, "SN-A-0003", today - timedelta(days=1000)
+        )
         cls.unit_b = cls._create_unit(cls.customer_b, cls.boiler, "SN-B-0001", today - timedelta(days=50))
 
         cls.defect_a = cls._create_defect(cls.unit_a, cls.contact_a, "La caldaia A perde acqua")

@@ -163,9 +163,7 @@ class TestPortalPages(CrmPortalCase):
     def test_report_problem(self):
         self._login(self.portal_user_a)
         with self.mock_mail_gateway():
-            response = self._report(
-                files=[("guasto.png", PNG_1PX, "image/png")], equipment_id=self.unit_a.id
-            )
+            response = self._report(files=[("guasto.png", PNG_1PX, "image/png")], equipment_id=self.unit_a.id)
         defect = self._portal_defects(self.customer_a)
         self.assertEqual(len(defect), 1)
         self.assertEqual(response.status_code, 303)
@@ -207,7 +205,9 @@ class TestPortalPages(CrmPortalCase):
         self.assertEqual(confirmation.subject, f"{self.company.name}: we received your report {defect.name}")
         self.assertEqual(confirmation.state, "outgoing")
         self.assertIn(f"/my/requests/{defect.id}", confirmation.body_html)
-        template = self.env.ref("crm_relationship_portal.crm_relationship_defect_mail_template_portal_received")
+        template = self.env.ref(
+            "crm_relationship_portal.crm_relationship_defect_mail_template_portal_received"
+        )
         self.contact_a.lang = "it_IT"
         self.assertEqual(template._render_lang(defect.ids)[defect.id], "it_IT", "in the contact's language")
 
@@ -237,7 +237,10 @@ class TestPortalPages(CrmPortalCase):
         self._login(self.portal_user_a)
         attachments_before = self.env["ir.attachment"].search_count([])
         cases = [
-            ([("setup.exe", EXE_HEADER, "application/octet-stream")], "only these types of files are accepted"),
+            (
+                [("setup.exe", EXE_HEADER, "application/octet-stream")],
+                "only these types of files are accepted",
+            ),
             ([("grande.png", PNG_1PX + b"\0" * (50 * 1024 * 1024), "image/png")], "larger than 10 MB"),
             ([("foto.png", EXE_HEADER, "image/png")], "its content is not a png file"),
             ([(f"foto{n}.png", PNG_1PX, "image/png") for n in range(6)], "You can attach at most 5 files."),
@@ -274,11 +277,14 @@ class TestPortalPages(CrmPortalCase):
         response = self._report(files=[("foto.png", PNG_1PX, "image/png")], equipment_id=self.unit_a.id)
         self.assertIn("only these types of files are accepted: pdf.", response.text)
         response = self._report(
-            files=[("scheda.pdf", PDF_SMALL + b"\0" * (1024 * 1024), "application/pdf")], equipment_id=self.unit_a.id
+            files=[("scheda.pdf", PDF_SMALL + b"\0" * (1024 * 1024), "application/pdf")],
+            equipment_id=self.unit_a.id,
         )
         self.assertIn("larger than 1 MB", response.text)
         self.assertFalse(self._portal_defects(self.customer_a))
-        response = self._report(files=[("scheda.pdf", PDF_SMALL, "application/pdf")], equipment_id=self.unit_a.id)
+        response = self._report(
+            files=[("scheda.pdf", PDF_SMALL, "application/pdf")], equipment_id=self.unit_a.id
+        )
         self.assertEqual(response.status_code, 303)
         self.assertEqual(self._portal_defects(self.customer_a).message_ids.attachment_ids.name, "scheda.pdf")
 
@@ -291,7 +297,9 @@ class TestPortalPages(CrmPortalCase):
     def test_staff_message_to_customer(self):
         action = self.defect_b.with_user(self.rel_user).action_crm_message_customer()
         self.assertEqual(action["res_model"], "mail.compose.message")
-        composer = Form(self.env["mail.compose.message"].with_user(self.rel_user).with_context(action["context"]))
+        composer = Form(
+            self.env["mail.compose.message"].with_user(self.rel_user).with_context(action["context"])
+        )
         self.assertEqual(composer.subtype_id, self.env.ref(CUSTOMER_SUBTYPE))
         composer.body = "<p>Il ricambio arriva lunedì</p>"
         with self.mock_mail_gateway():
@@ -356,9 +364,19 @@ class TestPortalPages(CrmPortalCase):
         self.assertEqual(len(self.defect_a.message_ids), messages_before, "nothing was posted")
 
     def test_backend_defect_form(self):
-        form_arch = self.env["crm.relationship.defect"].with_user(self.rel_user).get_view(view_type="form")["arch"]
-        for name in ("action_crm_message_customer", "report_origin", "preferred_channel", "rating_last_text", "rating_last_feedback"):
+        form_arch = (
+            self.env["crm.relationship.defect"].with_user(self.rel_user).get_view(view_type="form")["arch"]
+        )
+        for name in (
+            "action_crm_message_customer",
+            "report_origin",
+            "preferred_channel",
+            "rating_last_text",
+            "rating_last_feedback",
+        ):
             self.assertIn(f'name="{name}"', form_arch)
-        search_arch = self.env["crm.relationship.defect"].with_user(self.rel_user).get_view(view_type="search")["arch"]
+        search_arch = (
+            self.env["crm.relationship.defect"].with_user(self.rel_user).get_view(view_type="search")["arch"]
+        )
         self.assertIn("report_origin", search_arch)
         self.assertEqual(self.defect_a.report_origin, "staff", "reports made by staff by default")
