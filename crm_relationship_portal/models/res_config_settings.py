@@ -26,12 +26,12 @@ class ResConfigSettings(models.TransientModel):
         config_parameter=ATTACHMENT_MAX_SIZE_PARAM,
         default=ATTACHMENT_MAX_SIZE_DEFAULT,
         groups="crm_relationship.crm_relationship_group_manager",
-        help="Largest file a customer may attach on the portal. 0: no limit.",
+        help="Largest file a customer may attach on the portal.",
     )
     crm_portal_attachment_max_count = fields.Integer(
         string="Maximum Number of Files",
         config_parameter=ATTACHMENT_MAX_COUNT_PARAM,
         default=ATTACHMENT_MAX_COUNT_DEFAULT,
         groups="crm_relationship.crm_relationship_group_manager",
-        help="Most files a customer may attach to one report or message on the portal. 0: no limit.",
+        help="Most files a customer may attach to one report or message on the portal.",
     )
