@@ -380,3 +380,10 @@ class TestPortalPages(CrmPortalCase):
         )
         self.assertIn("report_origin", search_arch)
         self.assertEqual(self.defect_a.report_origin, "staff", "reports made by staff by default")
+        settings_arch = self.env["res.config.settings"].get_view(view_type="form")["arch"]
+        for name in (
+            "crm_portal_attachment_types",
+            "crm_portal_attachment_max_size",
+            "crm_portal_attachment_max_count",
+        ):
+            self.assertIn(f'name="{name}"', settings_arch)

@@ -3,7 +3,7 @@ import re
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
-from .common import EXE_HEADER, PNG_1PX, CrmPortalCase
+from .common import EXE_HEADER, INTERNAL_NOTE, PNG_1PX, ROOT_CAUSE, STAFF_MESSAGE, CrmPortalCase
 
 EQUIPMENT = "crm.relationship.equipment"
 DEFECT = "crm.relationship.defect"
@@ -147,6 +147,33 @@ class TestPortalSecurity(CrmPortalCase):
         for url in ("/my/equipment", "/my/requests", "/my/requests/new", f"/my/requests/{self.defect_a.id}"):
             with self.subTest(url=url):
                 self.assertEqual(self._get(url).status_code, 404)
+
+    def test_odoo_chatter_routes_refuse_portal_users(self):
+        """Odoo's own chatter routes show portal users no internal message of the reports and
+        take none of theirs."""
+        self._login(self.portal_user_a)
+        messages_before = len(self.defect_a.message_ids)
+        fetched = self.url_open(
+            "/mail/thread/messages",
+            json={"params": {"thread_model": DEFECT, "thread_id": self.defect_a.id}},
+        )
+        # Odoo lets a partner read the messages it wrote or was sent, nothing else of the report
+        self.assertEqual(fetched.status_code, 200)
+        for text in (INTERNAL_NOTE, STAFF_MESSAGE, "nota-interna.pdf", ROOT_CAUSE):
+            self.assertNotIn(text, fetched.text)
+        posted = self.url_open(
+            "/mail/message/post",
+            json={
+                "params": {
+                    "thread_model": DEFECT,
+                    "thread_id": self.defect_a.id,
+                    "post_data": {"body": "Messaggio dal chatter", "message_type": "comment"},
+                }
+            },
+        )
+        self.assertIn("error", posted.json())
+        self.defect_a.invalidate_recordset()
+        self.assertEqual(len(self.defect_a.message_ids), messages_before)
 
     def test_no_access_to_the_models(self):
         for user in (self.portal_user_a, self.internal_user):
