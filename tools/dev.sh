@@ -643,6 +643,11 @@ PYEOF
     case ",$MODULES," in
         *,crm_relationship_mrp,*) peers="$peers $odoo_addons/mrp/tests/test_traceability.py" ;;
     esac
+    case ",$MODULES," in
+        *,crm_relationship_portal,*)
+            peers="$peers $odoo_addons/rating/tests $odoo_addons/portal/tests/test_portal.py"
+            peers="$peers $odoo_addons/portal/tests/test_tours.py" ;;
+    esac
     local rc=0
     # shellcheck disable=SC2086
     (cd "$ROOT" && CRM_ODOO_CONF="$CONF" CRM_TEST_BASE_DB="$DB_TEST_BASE" CRM_MODULES="$MODULES" \

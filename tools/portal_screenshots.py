@@ -1,12 +1,12 @@
 """Take the README's screenshots of the customer portal from a running Odoo, in headless Chromium.
 
     .venv/bin/python tools/portal_screenshots.py --url http://127.0.0.1:8069 --db crm_relationship_demo \\
-        --login portal --password portal
+        --login giulia --password giulia
 
 Logs in as the portal user through ``/web/session/authenticate`` (JSON-RPC),
 starts ``chromium --headless=new`` with a DevTools port, hands it the session
 cookie (``Network.setCookie``) and saves 1280-pixel-wide pictures of the whole
-pages under docs/images/: the portal's home, My equipment, a unit, the "Report a
+pages under docs/screenshots/: the portal's home, My equipment, a unit, the "Report a
 problem" form and a request. Needs the Python package ``websocket-client`` and
 Debian's ``chromium``; only the standard library otherwise.
 """

@@ -132,6 +132,10 @@ EXPECTED_READERS = {
     ("res.config.settings", "crm_warranty_defect_cost"): NOBODY,
     ("res.config.settings", "crm_defect_production_user_id"): NOBODY,
     ("res.config.settings", "crm_defect_call_center_user_ids"): NOBODY,
+    # Customer portal: the limits of the files customers attach, settings for administrators.
+    ("res.config.settings", "crm_portal_attachment_types"): NOBODY,
+    ("res.config.settings", "crm_portal_attachment_max_size"): NOBODY,
+    ("res.config.settings", "crm_portal_attachment_max_count"): NOBODY,
     # Telephony: who answers which extension and queue, for the call center and its managers.
     ("res.users", "crm_pbx_extension_ids"): RELATIONSHIP,
     ("res.users", "crm_pbx_queue_ids"): RELATIONSHIP,

@@ -100,20 +100,15 @@ class CrmRelationshipDefect(models.Model):
     @api.model
     def _crm_get_portal_products(self, partner):
         """Products ``partner``'s customer may report a problem about without a
-        serial number: those of its units and of its deliveries."""
+        serial number: those of its units and of the goods delivered to it
+        (``stock.move.line._crm_get_customer_delivery_domain()``)."""
         Equipment = self.env["crm.relationship.equipment"].sudo()
         products = Equipment.search(Equipment._crm_get_portal_domain(partner)).product_id
-        delivered = (
-            self.env["stock.move"]
-            .sudo()
-            ._read_group(
-                [
-                    ("state", "=", "done"),
-                    ("picking_code", "=", "outgoing"),
-                    ("picking_id.partner_id.commercial_partner_id", "=", partner.commercial_partner_id.id),
-                ],
-                ["product_id"],
-            )
+        MoveLine = self.env["stock.move.line"].sudo()
+        delivered = MoveLine._read_group(
+            MoveLine._crm_get_customer_delivery_domain()
+            & Domain("picking_partner_id.commercial_partner_id", "=", partner.commercial_partner_id.id),
+            ["product_id"],
         )
         products = products.union(*(product for (product,) in delivered))
         return products.filtered("active").sorted("display_name")

@@ -1,3 +1,4 @@
+from . import test_crm_relationship_portal_demo
 from . import test_crm_relationship_portal_i18n
 from . import test_crm_relationship_portal_pages
 from . import test_crm_relationship_portal_security
