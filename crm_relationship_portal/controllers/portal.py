@@ -68,19 +68,19 @@ class CrmRelationshipCustomerPortal(CustomerPortal):
     # ------------------------------------------------------------------
 
     def _crm_equipment_searchbar_sortings(self):
-        _ = request.env._
+        env = request.env
         return {
-            "date": {"label": _("Newest Delivery"), "order": "delivery_date desc, id desc"},
-            "product": {"label": _("Product"), "order": "name, id"},
-            "serial": {"label": _("Serial Number"), "order": "serial_number, id"},
+            "date": {"label": env._("Newest Delivery"), "order": "delivery_date desc, id desc"},
+            "product": {"label": env._("Product"), "order": "name, id"},
+            "serial": {"label": env._("Serial Number"), "order": "serial_number, id"},
         }
 
     def _crm_equipment_searchbar_inputs(self):
-        _ = request.env._
+        env = request.env
         return {
-            "all": {"input": "all", "label": _("Search in All")},
-            "serial": {"input": "serial", "label": _("Search in Serial Number")},
-            "product": {"input": "product", "label": _("Search in Product")},
+            "all": {"input": "all", "label": env._("Search in All")},
+            "serial": {"input": "serial", "label": env._("Search in Serial Number")},
+            "product": {"input": "product", "label": env._("Search in Product")},
         }
 
     def _crm_equipment_search_domain(self, search, search_in):
@@ -156,20 +156,20 @@ class CrmRelationshipCustomerPortal(CustomerPortal):
     # ------------------------------------------------------------------
 
     def _crm_request_searchbar_sortings(self):
-        _ = request.env._
+        env = request.env
         return {
-            "date": {"label": _("Newest"), "order": "date_reported desc, id desc"},
-            "name": {"label": _("Reference"), "order": "name desc, id desc"},
-            "state": {"label": _("Status"), "order": "state, date_reported desc, id desc"},
+            "date": {"label": env._("Newest"), "order": "date_reported desc, id desc"},
+            "name": {"label": env._("Reference"), "order": "name desc, id desc"},
+            "state": {"label": env._("Status"), "order": "state, date_reported desc, id desc"},
         }
 
     def _crm_request_searchbar_filters(self):
-        _ = request.env._
+        env = request.env
         Defect = request.env[DEFECT]
         return {
-            "all": {"label": _("All"), "domain": Domain.TRUE},
-            "open": {"label": _("Open"), "domain": Defect._get_open_domain()},
-            "done": {"label": _("Resolved or Closed"), "domain": ~Defect._get_open_domain()},
+            "all": {"label": env._("All"), "domain": Domain.TRUE},
+            "open": {"label": env._("Open"), "domain": Defect._get_open_domain()},
+            "done": {"label": env._("Resolved or Closed"), "domain": ~Defect._get_open_domain()},
         }
 
     @route(

@@ -32,18 +32,14 @@ class CrmRelationshipSatisfactionReport(models.Model):
     date = fields.Datetime(string="Asked On", readonly=True)
     rated_on = fields.Datetime(string="Answered On", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
-    contact_id = fields.Many2one("res.partner", string="Contact", readonly=True)
+    contact_id = fields.Many2one("res.partner", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     department = fields.Selection(DEPARTMENTS, readonly=True)
     user_id = fields.Many2one("res.users", string="Operator", readonly=True)
     product_id = fields.Many2one("product.product", readonly=True)
     product_tmpl_id = fields.Many2one("product.template", string="Equipment Model", readonly=True)
-    equipment_category_id = fields.Many2one(
-        "crm.relationship.equipment.category", string="Equipment Category", readonly=True
-    )
-    defect_category_id = fields.Many2one(
-        "crm.relationship.defect.category", string="Defect Category", readonly=True
-    )
+    equipment_category_id = fields.Many2one("crm.relationship.equipment.category", readonly=True)
+    defect_category_id = fields.Many2one("crm.relationship.defect.category", readonly=True)
     rating = fields.Float(
         string="Average Rating", readonly=True, aggregator="avg", help="1 unhappy, 3 neutral, 5 happy."
     )

@@ -298,7 +298,7 @@ class TestPortalPages(CrmPortalCase):
         action = self.defect_b.with_user(self.rel_user).action_crm_message_customer()
         self.assertEqual(action["res_model"], "mail.compose.message")
         composer = Form(
-            self.env["mail.compose.message"].with_user(self.rel_user).with_context(action["context"])
+            self.env["mail.compose.message"].with_user(self.rel_user).with_context(**action["context"])
         )
         self.assertEqual(composer.subtype_id, self.env.ref(CUSTOMER_SUBTYPE))
         composer.body = "<p>Il ricambio arriva lunedì</p>"
