@@ -36,7 +36,4 @@
             "crm_relationship_portal/static/tests/tours/*.js",
         ],
     },
-    # The portal and the satisfaction surveys come with the customer relationship
-    # wherever Odoo's portal is installed (it is, with Invoicing).
-    "auto_install": ["crm_relationship", "portal"],
 }
