@@ -54,6 +54,20 @@ class CrmRelationshipCustomerPortal(CustomerPortal):
             raise NotFound()
         return record
 
+    def _crm_portal_page(self, model_name, domain, url, url_args, order, page):
+        """One page of the customer's records of ``model_name`` matching ``domain``, and its pager."""
+        pager = portal_pager(
+            url=url,
+            url_args=url_args,
+            total=self._crm_portal_count(model_name, domain),
+            page=page,
+            step=self._items_per_page,
+        )
+        records = self._crm_portal_records(
+            model_name, domain, order=order, limit=self._items_per_page, offset=pager["offset"]
+        )
+        return records, pager
+
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
         is_portal = request.env.user._is_portal()
@@ -104,20 +118,13 @@ class CrmRelationshipCustomerPortal(CustomerPortal):
         inputs = self._crm_equipment_searchbar_inputs()
         search_in = search_in if search_in in inputs else "all"
         domain = self._crm_equipment_search_domain(search, search_in)
-        total = self._crm_portal_count(EQUIPMENT, domain)
-        pager = portal_pager(
-            url="/my/equipment",
-            url_args={"sortby": sortby, "search_in": search_in, "search": search},
-            total=total,
-            page=page,
-            step=self._items_per_page,
-        )
-        units = self._crm_portal_records(
+        units, pager = self._crm_portal_page(
             EQUIPMENT,
             domain,
-            order=sortings[sortby]["order"],
-            limit=self._items_per_page,
-            offset=pager["offset"],
+            "/my/equipment",
+            {"sortby": sortby, "search_in": search_in, "search": search},
+            sortings[sortby]["order"],
+            page,
         )
         values = self._prepare_portal_layout_values()
         values.update(
@@ -186,19 +193,13 @@ class CrmRelationshipCustomerPortal(CustomerPortal):
         filters = self._crm_request_searchbar_filters()
         filterby = filterby if filterby in filters else "all"
         domain = filters[filterby]["domain"]
-        pager = portal_pager(
-            url="/my/requests",
-            url_args={"sortby": sortby, "filterby": filterby},
-            total=self._crm_portal_count(DEFECT, domain),
-            page=page,
-            step=self._items_per_page,
-        )
-        requests = self._crm_portal_records(
+        requests, pager = self._crm_portal_page(
             DEFECT,
             domain,
-            order=sortings[sortby]["order"],
-            limit=self._items_per_page,
-            offset=pager["offset"],
+            "/my/requests",
+            {"sortby": sortby, "filterby": filterby},
+            sortings[sortby]["order"],
+            page,
         )
         values = self._prepare_portal_layout_values()
         values.update(
