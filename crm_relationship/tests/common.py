@@ -975,7 +975,7 @@ class CrmRelationshipTwoCompaniesCase(CrmRelationshipCase):
             records.update(cls._create_company_b_phone_records(env))
         if "crm.relationship.satisfaction.report" in env:
             # the customer's answer to company B's satisfaction request (portal add-on)
-            env["rating.rating"].sudo().create(
+            records["rating.rating"] = env["rating.rating"].sudo().create(
                 {
                     "res_model_id": env["ir.model"]._get_id("crm.relationship.defect"),
                     "res_id": cls.defect_b.id,

@@ -185,6 +185,15 @@ class TestCrmRelationshipRpc(CrmRelationshipTwoCompaniesCase):
                 "body": "Sonda",
                 "message_type": "comment",
             }
+        if model == "rating.rating":
+            # an answer forged on company B's defect report (portal add-on)
+            return {
+                "res_model_id": self.env["ir.model"]._get_id("crm.relationship.defect"),
+                "res_id": self.defect_b.id,
+                "partner_id": self.customer_b.id,
+                "rating": 1,
+                "consumed": True,
+            }
         self.assertIn(model, values, f"Give the RPC test the values {model}.create() is probed with")
         return dict(values[model], company_id=self.company_b.id)
 
@@ -192,6 +201,8 @@ class TestCrmRelationshipRpc(CrmRelationshipTwoCompaniesCase):
         """Moving a record to company A, or for records without company, rescheduling it."""
         if "company_id" in self.env[model]._fields:
             return {"company_id": self.company_a.id}
+        if model == "rating.rating":
+            return {"rating": 1, "feedback": "Sonda"}
         return (
             {"date_deadline": "2030-01-01"} if model == "mail.activity" else {"date": "2030-01-01 00:00:00"}
         )

@@ -82,10 +82,6 @@ class CrmRelationshipRating(http.Controller):
             rating, record, "crm_relationship_portal.crm_relationship_rating_page_done", thanks=True
         )
 
-    @staticmethod
-    def _crm_is_rated_model(env, model_name):
-        return model_name in env.registry.descendants(["crm.relationship.rating.mixin"], "_inherit")
-
     def _crm_get_rating(self, token):
         """The satisfaction request of ``token`` and its document, both ``sudo()``: the token is
         the customer's key. Anything else is not found."""
@@ -93,7 +89,7 @@ class CrmRelationshipRating(http.Controller):
         rating = (
             env["rating.rating"].sudo().search([("access_token", "=", token)], limit=1) if token else None
         )
-        if not rating or not self._crm_is_rated_model(env, rating.res_model):
+        if not rating or not rating._crm_is_rated_model(rating.res_model):
             raise NotFound()
         record = env[rating.res_model].sudo().browse(rating.res_id).exists()
         if not record:
@@ -133,6 +129,6 @@ class RatingRedirect(Rating):
     @http.route()
     def action_open_rating(self, token, rate, **kwargs):
         rating = request.env["rating.rating"].sudo().search([("access_token", "=", token)], limit=1)
-        if rating and CrmRelationshipRating._crm_is_rated_model(request.env, rating.res_model):
+        if rating and rating._crm_is_rated_model(rating.res_model):
             return request.redirect(f"/crm_relationship/rating/{token}/{rate}", code=303)
         return super().action_open_rating(token, rate, **kwargs)

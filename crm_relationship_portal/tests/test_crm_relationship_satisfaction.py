@@ -118,6 +118,40 @@ class TestSatisfactionAnswer(SatisfactionCase):
             call.with_user(self.rel_user).rating_apply(5, token=request.access_token)
         self.assertFalse(request.consumed)
 
+    def test_employees_cannot_forge_answers(self):
+        """Odoo lets employees write ratings; not the customers' answers to the add-on's requests."""
+        call = self._close_call(self.rating_outcome)
+        request = self._request(call)
+        Rating = self.env["rating.rating"]
+        for user in (self.rel_user, self.rel_manager):
+            with self.subTest(user=user.login):
+                with self.assertRaisesRegex(AccessError, "customers' own"):
+                    request.with_user(user).write({"rating": 5, "consumed": True})
+                with self.assertRaisesRegex(AccessError, "customers' own"):
+                    request.with_user(user).unlink()
+                with self.assertRaisesRegex(AccessError, "customers' own"):
+                    Rating.with_user(user).create(
+                        {
+                            "res_model_id": self.env["ir.model"]._get_id(call._name),
+                            "res_id": call.id,
+                            "partner_id": self.contact.id,
+                            "rating": 5,
+                            "consumed": True,
+                        }
+                    )
+        self.assertFalse(request.consumed)
+        self.assertEqual(len(call.rating_ids), 1)
+        # ratings of Odoo's other documents keep Odoo's rules
+        other = Rating.with_user(self.rel_manager).create(
+            {
+                "res_model_id": self.env["ir.model"]._get_id("res.partner"),
+                "res_id": self.customer.id,
+                "partner_id": self.contact.id,
+            }
+        )
+        other.write({"rating": 3})
+        self.assertEqual(other.rating, 3)
+
     def test_only_proposed_answers(self):
         defect = self._resolved_defect()
         with self.assertRaisesRegex(UserError, "not one of those proposed"):
