@@ -975,14 +975,18 @@ class CrmRelationshipTwoCompaniesCase(CrmRelationshipCase):
             records.update(cls._create_company_b_phone_records(env))
         if "crm.relationship.satisfaction.report" in env:
             # the customer's answer to company B's satisfaction request (portal add-on)
-            records["rating.rating"] = env["rating.rating"].sudo().create(
-                {
-                    "res_model_id": env["ir.model"]._get_id("crm.relationship.defect"),
-                    "res_id": cls.defect_b.id,
-                    "partner_id": cls.customer_b.id,
-                    "rating": 5,
-                    "consumed": True,
-                }
+            records["rating.rating"] = (
+                env["rating.rating"]
+                .sudo()
+                .create(
+                    {
+                        "res_model_id": env["ir.model"]._get_id("crm.relationship.defect"),
+                        "res_id": cls.defect_b.id,
+                        "partner_id": cls.customer_b.id,
+                        "rating": 5,
+                        "consumed": True,
+                    }
+                )
             )
         env.flush_all()
         company_b_domain = Domain("company_id", "=", company.id)
