@@ -14,6 +14,7 @@ from .crm_relationship_defect_route import SEVERITIES
 from .crm_relationship_tools import (
     check_company_hiding_names,
     check_workflow_write,
+    get_int_param,
     readable_name,
     without_workflow_env,
     workflow_env,
@@ -534,16 +535,11 @@ class CrmRelationshipDefect(models.Model):
     @api.model
     def _get_mail_bounds(self):
         """``(max size in bytes, max attachments)`` of an incoming e-mail, from the system parameters."""
-        ICP = self.env["ir.config_parameter"].sudo()
-
-        def param(key, default):
-            try:
-                return max(int(ICP.get_param(key, default)), 0)
-            except (TypeError, ValueError):
-                return default
-
-        max_mb = param(MAIL_MAX_SIZE_PARAM, MAIL_MAX_SIZE_DEFAULT)
-        return max_mb * 1024 * 1024, param(MAIL_MAX_ATTACHMENTS_PARAM, MAIL_MAX_ATTACHMENTS_DEFAULT)
+        max_mb = get_int_param(self.env, MAIL_MAX_SIZE_PARAM, MAIL_MAX_SIZE_DEFAULT)
+        return (
+            max_mb * 1024 * 1024,
+            get_int_param(self.env, MAIL_MAX_ATTACHMENTS_PARAM, MAIL_MAX_ATTACHMENTS_DEFAULT),
+        )
 
     def _get_mail_allowed_emails(self):
         """Normalized addresses that may write to the report by e-mail.

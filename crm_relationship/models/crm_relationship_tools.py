@@ -108,14 +108,20 @@ def check_company_hiding_names(records, fnames, check):
         raise
 
 
+def get_int_param(env, param, default, minimum=0):
+    """The system parameter ``param`` as an integer of at least ``minimum``,
+    ``default`` when unset or invalid."""
+    try:
+        value = int(env["ir.config_parameter"].sudo().get_param(param, default))
+    except (TypeError, ValueError):
+        value = default
+    return max(value, minimum)
+
+
 def get_batch_size(env, param, default):
     """Records a batch job handles per committed batch: the system parameter
     ``param`` (a positive integer), ``default`` when unset or invalid."""
-    try:
-        size = int(env["ir.config_parameter"].sudo().get_param(param, default))
-    except (TypeError, ValueError):
-        size = default
-    return max(size, 1)
+    return get_int_param(env, param, default, minimum=1)
 
 
 # Reload the view behind the notification.

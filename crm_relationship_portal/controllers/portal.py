@@ -31,17 +31,21 @@ class CrmRelationshipCustomerPortal(CustomerPortal):
             raise NotFound()
         return user.partner_id
 
+    def _crm_portal_domain(self, model_name, domain=None):
+        """``domain`` restricted to the records of ``model_name`` of the current user's customer."""
+        portal_domain = request.env[model_name]._crm_get_portal_domain(self._crm_portal_partner())
+        return portal_domain & Domain(domain or Domain.TRUE)
+
     def _crm_portal_records(self, model_name, domain=None, **search_kwargs):
         """The records of ``model_name`` of the current user's customer (``sudo()``) matching ``domain``."""
-        Model = request.env[model_name].sudo()
-        portal_domain = Model._crm_get_portal_domain(self._crm_portal_partner())
-        return Model.search(portal_domain & Domain(domain or Domain.TRUE), **search_kwargs)
+        return (
+            request.env[model_name]
+            .sudo()
+            .search(self._crm_portal_domain(model_name, domain), **search_kwargs)
+        )
 
     def _crm_portal_count(self, model_name, domain=None):
-        Model = request.env[model_name].sudo()
-        return Model.search_count(
-            Model._crm_get_portal_domain(self._crm_portal_partner()) & Domain(domain or Domain.TRUE)
-        )
+        return request.env[model_name].sudo().search_count(self._crm_portal_domain(model_name, domain))
 
     def _crm_portal_record(self, model_name, record_id):
         """The record ``record_id`` of ``model_name`` if it is the current user's customer's, else 404."""

@@ -1,4 +1,5 @@
 from . import rating_rating
+from . import crm_relationship_customer_document
 from . import crm_relationship_rating_mixin
 from . import crm_relationship_call_outcome
 from . import crm_relationship_call

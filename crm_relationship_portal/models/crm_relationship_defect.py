@@ -7,6 +7,8 @@ from odoo.fields import Domain
 from odoo.tools import plaintext2html
 from odoo.tools.mimetypes import guess_mimetype
 
+from odoo.addons.crm_relationship.models.crm_relationship_tools import get_int_param
+
 CUSTOMER_SUBTYPE_XMLID = "crm_relationship_portal.crm_relationship_defect_mt_customer"
 # Files a customer attaches on the portal (ir.config_parameter name: default)
 ATTACHMENT_TYPES_PARAM = "crm_relationship_portal.attachment_types"
@@ -91,13 +93,6 @@ class CrmRelationshipDefect(models.Model):
     )
 
     @api.model
-    def _crm_get_portal_domain(self, partner):
-        """Reports the portal users of ``partner`` see: those of its commercial
-        entity. Every portal route reads the reports through this domain;
-        override to hide some reports from the customers."""
-        return Domain("partner_id", "=", partner.commercial_partner_id.id)
-
-    @api.model
     def _crm_get_portal_products(self, partner):
         """Products ``partner``'s customer may report a problem about without a
         serial number: those of its units and of the goods delivered to it
@@ -155,23 +150,18 @@ class CrmRelationshipDefect(models.Model):
     def _crm_get_portal_attachment_limits(self):
         """Limits of the files a customer attaches on the portal, from the settings:
         ``{"extensions", "max_size" (bytes), "max_count"}`` (0: no limit)."""
-        ICP = self.env["ir.config_parameter"].sudo()
-
-        def number(key, default):
-            try:
-                return max(int(ICP.get_param(key, default)), 0)
-            except (TypeError, ValueError):
-                return default
-
+        types = self.env["ir.config_parameter"].sudo().get_param(ATTACHMENT_TYPES_PARAM)
         extensions = [
             extension.strip().lower().lstrip(".")
-            for extension in (ICP.get_param(ATTACHMENT_TYPES_PARAM) or ATTACHMENT_TYPES_DEFAULT).split(",")
+            for extension in (types or ATTACHMENT_TYPES_DEFAULT).split(",")
             if extension.strip()
         ]
         return {
             "extensions": extensions,
-            "max_size": number(ATTACHMENT_MAX_SIZE_PARAM, ATTACHMENT_MAX_SIZE_DEFAULT) * 1024 * 1024,
-            "max_count": number(ATTACHMENT_MAX_COUNT_PARAM, ATTACHMENT_MAX_COUNT_DEFAULT),
+            "max_size": get_int_param(self.env, ATTACHMENT_MAX_SIZE_PARAM, ATTACHMENT_MAX_SIZE_DEFAULT)
+            * 1024
+            * 1024,
+            "max_count": get_int_param(self.env, ATTACHMENT_MAX_COUNT_PARAM, ATTACHMENT_MAX_COUNT_DEFAULT),
         }
 
     @api.model

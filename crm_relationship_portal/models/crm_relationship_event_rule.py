@@ -8,9 +8,11 @@ from odoo.tools import SQL
 class CrmRelationshipEventRule(models.Model):
     _inherit = "crm.relationship.event.rule"
 
+    # public: event rules are read by Customer Relationship users only (model access)
     rule_type = fields.Selection(
         selection_add=[("unhappy", "Unhappy customer")], ondelete={"unhappy": "cascade"}
     )
+    # public: event rules are read by Customer Relationship users only (model access)
     rating_count = fields.Integer(
         string="Number of Unhappy Answers",
         default=2,
@@ -34,9 +36,9 @@ class CrmRelationshipEventRule(models.Model):
 
     def _get_matches_query_unhappy(self):
         """Customers with the number of unhappy answers in the last 12 months, counting only the
-        answers given after the rule last fired for them; once per newest answer counted."""
+        answers given after the rule last fired for them; once per newest answer counted. The callers
+        flush first (see ``_get_pending_matches``)."""
         Report = self.env["crm.relationship.satisfaction.report"]
-        Report.flush_model()
         since = fields.Datetime.now() - relativedelta(months=12)
         return SQL(
             """

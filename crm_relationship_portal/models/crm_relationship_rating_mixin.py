@@ -41,11 +41,16 @@ class CrmRelationshipRatingMixin(models.AbstractModel):
 
     crm_rating_requested = fields.Boolean(
         string="Satisfaction Asked",
-        readonly=True,
-        copy=False,
+        compute="_compute_crm_rating_requested",
         groups="crm_relationship.crm_relationship_group_user",
         help="A satisfaction request was sent to the customer.",
     )
+
+    @api.depends("rating_ids")
+    def _compute_crm_rating_requested(self):
+        """Asked when the document has a rating: each request is one (Odoo's ratings)."""
+        for record in self:
+            record.crm_rating_requested = bool(record.sudo().rating_ids)
 
     # ------------------------------------------------------------------
     # Who rates, who is rated
@@ -117,7 +122,6 @@ class CrmRelationshipRatingMixin(models.AbstractModel):
             record.rating_send_request(template, lang=partner.lang, force_send=False)
             asked |= record
         if asked:
-            asked.sudo().crm_rating_requested = True
             cron = self.env.ref("mail.ir_cron_mail_scheduler_action", raise_if_not_found=False)
             if cron:
                 cron.sudo()._trigger()
