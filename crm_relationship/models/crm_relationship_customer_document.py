@@ -22,8 +22,8 @@ class CrmRelationshipCustomerDocument(models.AbstractModel):
     bridges add) inherits this model and declares here, once:
 
     - what a customer's document is: :meth:`_crm_get_customer_document_domain`
-      and its SQL twin :meth:`_crm_customer_document_sql`, and the path to the
-      customer ``_crm_customer_path``;
+      and its SQL twin :meth:`_crm_customer_document_sql`, the path to the
+      customer ``_crm_customer_path`` and its company ``_crm_company_field``;
     - its branch of the timeline: ``_crm_timeline_code``,
       :meth:`_crm_get_timeline_branch`, :meth:`_crm_get_timeline_depends`,
       :meth:`_crm_get_timeline_entry_types`, and optionally its product and
@@ -44,6 +44,8 @@ class CrmRelationshipCustomerDocument(models.AbstractModel):
 
     # Path from a document to a partner whose commercial entity is the customer.
     _crm_customer_path = "partner_id.commercial_partner_id"
+    # Field of the document's company (multi-company: card figures and timeline rows).
+    _crm_company_field = "company_id"
     # Branch number of the timeline, unique, below 1000 (1-99 are the core's;
     # row ids are ``document id * 1000 + code``); 0: not on the timeline.
     _crm_timeline_code = 0
@@ -96,7 +98,7 @@ class CrmRelationshipCustomerDocument(models.AbstractModel):
         return (
             self._crm_get_customer_document_domain()
             & Domain(self._crm_customer_path, "in", customers.ids)
-            & Domain("company_id", "in", self.env.companies.ids)
+            & Domain(self._crm_company_field, "in", self.env.companies.ids)
         )
 
     # ------------------------------------------------------------------
@@ -117,7 +119,7 @@ class CrmRelationshipCustomerDocument(models.AbstractModel):
             "commercial_partner_id": "doc.partner_id"
             if self._crm_customer_is_partner()
             else "rp.commercial_partner_id",
-            "company_id": "doc.company_id",
+            "company_id": f"doc.{self._crm_company_field}",
             "state": f"doc.{self._crm_timeline_state_field}",
         }
         columns.update(self._crm_get_timeline_columns())
@@ -127,7 +129,7 @@ class CrmRelationshipCustomerDocument(models.AbstractModel):
                 "FROM %s doc %s WHERE %s",
                 SQL.identifier(self._table),
                 self._crm_get_timeline_joins(),
-                self._crm_customer_document_sql("doc"),
+                self._crm_get_timeline_where("doc"),
             ),
             **columns,
         )
@@ -144,6 +146,12 @@ class CrmRelationshipCustomerDocument(models.AbstractModel):
         if self._crm_customer_is_partner():
             return SQL()
         return SQL("JOIN res_partner rp ON rp.id = doc.partner_id")
+
+    @api.model
+    def _crm_get_timeline_where(self, alias):
+        """Condition on the documents shown on the timeline: the customer's
+        documents, unless another row of the timeline already shows some."""
+        return self._crm_customer_document_sql(alias)
 
     @api.model
     def _crm_get_timeline_columns(self):

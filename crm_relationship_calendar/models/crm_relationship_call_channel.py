@@ -1,0 +1,14 @@
+from odoo import fields, models
+
+from .calendar_event import CONTACT_KINDS
+
+
+class CrmRelationshipCallChannel(models.Model):
+    _inherit = "crm.relationship.call.channel"
+
+    crm_event_kind = fields.Selection(
+        CONTACT_KINDS,
+        string="Planned in the Calendar as",
+        help="Calls of this channel (visits, appointments) are planned in the calendar, with the customer's "
+        "contact as attendee, and closed with the outcome of the event.",
+    )

@@ -1,0 +1,2 @@
+from . import crm_relationship_conversion_report
+from . import crm_relationship_profitability_report
