@@ -286,7 +286,10 @@ class CrmRelationshipCustomerStatus(models.AbstractModel):
 
     def _crm_copy_relationship_status(self):
         """Give new partners the status of their customer (commercial partner)."""
-        self.flush_model(["commercial_partner_id"])
+        contacts = self.filtered(lambda partner: partner.commercial_partner_id != partner)
+        if not contacts:
+            return
+        contacts.flush_model(["commercial_partner_id"])
         self.env.execute_query(
             SQL(
                 """UPDATE res_partner p
@@ -294,10 +297,10 @@ class CrmRelationshipCustomerStatus(models.AbstractModel):
                           crm_last_contact_date = c.crm_last_contact_date
                      FROM res_partner c
                     WHERE p.id = ANY(%s) AND c.id = p.commercial_partner_id AND c.id != p.id""",
-                self.ids,
+                contacts.ids,
             )
         )
-        self.invalidate_recordset(RELATIONSHIP_STATUS_FIELDS)
+        contacts.invalidate_recordset(RELATIONSHIP_STATUS_FIELDS)
 
     @api.model
     def _crm_touch_last_contact(self, res_model, res_ids):

@@ -74,7 +74,9 @@ class MailMessage(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         messages = super().create(vals_list)
-        on_partners = messages.filtered(lambda message: message.model == "res.partner")
+        on_partners = messages.filtered(
+            lambda message: message.model == "res.partner" and message.message_type in CUSTOMER_MESSAGE_TYPES
+        )
         if on_partners:
             self.env["res.partner"]._crm_touch_last_contact("mail.message", on_partners.ids)
         return messages
