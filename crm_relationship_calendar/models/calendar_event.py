@@ -143,13 +143,23 @@ class CalendarEvent(models.Model):
             self._crm_plan_meeting_activities()
         return result
 
+    def unlink(self):
+        """The *Meeting* activities of the events go with them (deleted by the
+        database): the customers they were the next action of get their next
+        earliest activity."""
+        Partner = self.env["res.partner"]
+        planning = Partner._crm_get_customers_planning(self.sudo().activity_ids.ids)
+        result = super().unlink()
+        Partner._crm_refresh_relationship_status(planning, last_contact=False)
+        return result
+
     # ------------------------------------------------------------------
     # Planned appointments are the customer's next action
     # ------------------------------------------------------------------
 
     def _crm_plan_meeting_activities(self, planned_by_call=False):
         """Link the upcoming events with a customer contact, planned without a
-        document, to that contact with a *Meeting* activity, as Odoo does for
+        document and not private, to that contact with a *Meeting* activity, as Odoo does for
         a meeting planned from a record: the meeting is then the customer's
         next planned action (card, alert, filters), moves with the event and
         disappears with it.
@@ -162,7 +172,12 @@ class CalendarEvent(models.Model):
         now = fields.Datetime.now()
         events = self.filtered(
             lambda e: (
-                e.crm_partner_id and not e.res_model_id and not e.activity_ids and e.start and e.stop > now
+                e.crm_partner_id
+                and e.privacy != "private"
+                and not e.res_model_id
+                and not e.activity_ids
+                and e.start
+                and e.stop > now
             )
         )
         if not events:
