@@ -143,13 +143,23 @@ class CalendarEvent(models.Model):
             self._crm_plan_meeting_activities()
         return result
 
+    def unlink(self):
+        """The *Meeting* activities of the events go with them (deleted by the
+        database): the customers they were the next action of get their next
+        earliest activity."""
+        Partner = self.env["res.partner"]
+        planning = Partner._crm_get_customers_planning(self.sudo().activity_ids.ids)
+        result = super().unlink()
+        Partner._crm_refresh_relationship_status(planning, last_contact=False)
+        return result
+
     # ------------------------------------------------------------------
     # Planned appointments are the customer's next action
     # ------------------------------------------------------------------
 
     def _crm_plan_meeting_activities(self, planned_by_call=False):
         """Link the upcoming events with a customer contact, planned without a
-        document, to that contact with a *Meeting* activity, as Odoo does for
+        document and not private, to that contact with a *Meeting* activity, as Odoo does for
         a meeting planned from a record: the meeting is then the customer's
         next planned action (card, alert, filters), moves with the event and
         disappears with it.
@@ -162,7 +172,12 @@ class CalendarEvent(models.Model):
         now = fields.Datetime.now()
         events = self.filtered(
             lambda e: (
-                e.crm_partner_id and not e.res_model_id and not e.activity_ids and e.start and e.stop > now
+                e.crm_partner_id
+                and e.privacy != "private"
+                and not e.res_model_id
+                and not e.activity_ids
+                and e.start
+                and e.stop > now
             )
         )
         if not events:
@@ -291,9 +306,9 @@ class CalendarEvent(models.Model):
     def _crm_get_appointment_summary(self):
         """``"05/12/2026 10:00 - 11:00 · Via Roma 1, Milano · Mario Rossi, Anna Verdi"``."""
         self.ensure_one()
-        when = format_datetime(self.env, self.start, dt_format="short")
+        tz = self.env.context.get("tz") or self.env.user.tz
+        when = format_datetime(self.env, self.start, tz=tz, dt_format="short")
         if self.stop and not self.allday:
-            tz = self.env.context.get("tz") or self.env.user.tz
             when = f"{when} - {format_time(self.env, self.stop, tz=tz, time_format='short')}"
         where = self.location or self.videocall_location
         who = ", ".join(self.partner_ids.sorted("name").mapped("name"))
@@ -345,8 +360,9 @@ class CalendarEvent(models.Model):
         """``"05/12/2026 10:00 · Visit · Marco Bianchi · Via Roma 1"``: when, what, who, where."""
         self.ensure_one()
         kinds = dict(self._fields["crm_contact_kind"]._description_selection(self.env))
+        tz = self.env.context.get("tz") or self.env.user.tz
         parts = (
-            format_datetime(self.env, self.start, dt_format="short"),
+            format_datetime(self.env, self.start, tz=tz, dt_format="short"),
             kinds.get(self.crm_contact_kind),
             self.user_id.name,
             self.location,

@@ -83,7 +83,7 @@ class CrmRelationshipCall(models.Model):
         }
         if self.crm_event_kind == "visit":
             lines = contact._display_address(without_company=True).splitlines()
-            values["location"] = ", ".join(line.strip() for line in lines if line.strip())
+            values["location"] = ", ".join(" ".join(line.split()) for line in lines if line.strip())
         return values
 
     # ------------------------------------------------------------------

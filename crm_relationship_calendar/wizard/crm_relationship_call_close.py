@@ -36,4 +36,15 @@ class CrmRelationshipCallClose(models.TransientModel):
         self.ensure_one()
         if self.call_id.state != "done" and (values := self._prepare_call_outcome_values()):
             self.call_id.write(values)
-        return super().action_confirm()
+        result = super().action_confirm()
+        self._crm_mark_meeting_done()
+        return result
+
+    def _crm_mark_meeting_done(self):
+        """An appointment that took place is done: its *Meeting* activity too,
+        with the outcome as feedback, so the customer's next action is the one
+        planned now instead of the past meeting. Like that next action, it is
+        done with the right the call proves (the operator may not edit the contact)."""
+        event = self.event_id or self.call_id.crm_event_id
+        if event.start and event.start <= fields.Datetime.now():
+            event.sudo().activity_ids.action_feedback(feedback=self.outcome_id.name)

@@ -1,0 +1,3 @@
+from . import test_crm_relationship_calendar_event
+from . import test_crm_relationship_calendar_call
+from . import test_crm_relationship_calendar_security
