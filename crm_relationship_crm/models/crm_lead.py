@@ -144,17 +144,27 @@ class CrmLead(models.Model):
     @api.model
     def _crm_get_customer_document_domain(self):
         """Leads and opportunities of a customer, open, won or lost (lost ones are archived)."""
-        return Domain("crm_customer_id", "!=", False) & (
-            Domain("active", "=", True) | (Domain("active", "=", False) & Domain("won_status", "=", "lost"))
-        )
+        return Domain("crm_customer_id", "!=", False) & self._crm_get_pipeline_domain()
 
     @api.model
     def _crm_customer_document_sql(self, alias):
         return SQL(
-            "%s IS NOT NULL AND (%s OR %s = 'lost')",
-            SQL.identifier(alias, "crm_customer_id"),
-            SQL.identifier(alias, "active"),
-            SQL.identifier(alias, "won_status"),
+            "%s IS NOT NULL AND %s", SQL.identifier(alias, "crm_customer_id"), self._crm_pipeline_sql(alias)
+        )
+
+    @api.model
+    def _crm_get_pipeline_domain(self):
+        """Leads and opportunities of the pipeline, open, won or lost (lost ones are
+        archived), whether their customer is known or not."""
+        return Domain("active", "=", True) | (
+            Domain("active", "=", False) & Domain("won_status", "=", "lost")
+        )
+
+    @api.model
+    def _crm_pipeline_sql(self, alias):
+        """SQL twin of :meth:`_crm_get_pipeline_domain` on the table alias ``alias``."""
+        return SQL(
+            "(%s OR %s = 'lost')", SQL.identifier(alias, "active"), SQL.identifier(alias, "won_status")
         )
 
     @api.model
