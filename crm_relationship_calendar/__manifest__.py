@@ -17,5 +17,10 @@
         "wizard/crm_relationship_call_close_views.xml",
         "report/crm_relationship_profitability_report_views.xml",
     ],
+    "demo": [
+        "demo/res_partner_demo.xml",
+        "demo/crm_relationship_call_demo.xml",
+        "demo/calendar_event_demo.xml",
+    ],
     "auto_install": True,
 }

@@ -17,5 +17,10 @@
         "report/crm_relationship_profitability_report_views.xml",
         "report/crm_relationship_conversion_report_views.xml",
     ],
+    "demo": [
+        "demo/product_demo.xml",
+        "demo/crm_lead_demo.xml",
+        "demo/sale_order_demo.xml",
+    ],
     "auto_install": True,
 }

@@ -1,3 +1,4 @@
-from . import test_crm_relationship_calendar_event
 from . import test_crm_relationship_calendar_call
+from . import test_crm_relationship_calendar_demo
+from . import test_crm_relationship_calendar_event
 from . import test_crm_relationship_calendar_security

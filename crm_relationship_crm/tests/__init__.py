@@ -1,1 +1,2 @@
 from . import test_crm_relationship_conversion_report
+from . import test_crm_relationship_crm_demo
