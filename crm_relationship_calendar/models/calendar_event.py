@@ -100,8 +100,12 @@ class CalendarEvent(models.Model):
 
     @api.depends("partner_ids", "partner_ids.partner_share", "res_model", "res_id")
     def _compute_crm_partner_id(self):
+        attendees = self.partner_ids
         company_partners = set(
-            self.env["res.company"].sudo().with_context(active_test=False).search([]).partner_id.ids
+            attendees.sudo()
+            .with_context(active_test=False)
+            .search([("id", "in", attendees.ids), ("ref_company_ids", "!=", False)])
+            .ids
         )
         for event in self:
             external = event.partner_ids.filtered(lambda p: p.partner_share and p.id not in company_partners)
