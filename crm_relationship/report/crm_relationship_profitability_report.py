@@ -61,8 +61,14 @@ class CrmRelationshipProfitabilityReport(models.Model):
     refund_count = fields.Integer(string="# Credit Notes", readonly=True)
     return_count = fields.Integer(string="# Returns", readonly=True)
     call_count = fields.Integer(string="# Calls", readonly=True)
-    call_minutes = fields.Float(readonly=True)
-    call_cost = fields.Monetary(string="Cost of Calls", readonly=True)
+    call_minutes = fields.Float(
+        string="Contact Minutes",
+        readonly=True,
+        help="Minutes of the calls, and of the appointments and visits held when the calendar is used.",
+    )
+    call_cost = fields.Monetary(
+        string="Cost of Contact Time", readonly=True, help="Contact minutes at the company's hourly cost."
+    )
     defect_count = fields.Integer(string="# Warranty Defects", readonly=True)
     defect_cost = fields.Monetary(string="Cost of Defects", readonly=True)
     cost_to_serve = fields.Monetary(string="Cost to Serve", readonly=True)

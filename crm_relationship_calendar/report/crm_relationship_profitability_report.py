@@ -10,12 +10,6 @@ class CrmRelationshipProfitabilityReport(models.Model):
     _inherit = "crm.relationship.profitability.report"
 
     source = fields.Selection(selection_add=[("appointment", "Appointment")])
-    call_minutes = fields.Float(
-        string="Contact Minutes", help="Minutes of the calls, appointments and visits."
-    )
-    call_cost = fields.Monetary(
-        string="Cost of Contact Time", help="Minutes of calls, appointments and visits at the hourly cost."
-    )
 
     _depends = frozendict(
         {
