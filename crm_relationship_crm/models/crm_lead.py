@@ -128,8 +128,12 @@ class CrmLead(models.Model):
         for lead in self:
             lead.crm_call_count = counts.get(lead, 0)
 
+    @api.readonly
     def action_view_crm_calls(self):
+        """The calls about this opportunity: who reads the opportunity and the calls."""
         self.ensure_one()
+        self.check_access("read")
+        self.env["crm.relationship.call"].check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "crm_relationship.crm_relationship_call_action"
         )
