@@ -1,0 +1,3 @@
+from . import test_crm_relationship_crm_call
+from . import test_crm_relationship_crm_lead
+from . import test_crm_relationship_crm_security
