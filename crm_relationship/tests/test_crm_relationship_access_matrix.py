@@ -5,6 +5,8 @@ from .common import MANAGER, ROLES, USER, CrmRelationshipTwoCompaniesCase
 
 OUR_MODULES = (
     "crm_relationship",
+    "crm_relationship_calendar",
+    "crm_relationship_crm",
     "crm_relationship_mrp",
     "crm_relationship_phone",
     "crm_relationship_portal",

@@ -11,6 +11,8 @@ from .common import CrmRelationshipCase
 
 OUR_MODULES = (
     "crm_relationship",
+    "crm_relationship_calendar",
+    "crm_relationship_crm",
     "crm_relationship_mrp",
     "crm_relationship_phone",
     "crm_relationship_portal",
@@ -23,6 +25,7 @@ MANAGER = "manager"
 ROLES = (PORTAL, INTERNAL, USER, MANAGER)
 
 NOBODY = frozenset()
+EVERYONE = frozenset(ROLES)
 EMPLOYEES = frozenset({INTERNAL, USER, MANAGER})
 RELATIONSHIP = frozenset({USER, MANAGER})
 MANAGERS = frozenset({MANAGER})
@@ -84,6 +87,22 @@ PARTNER_FIELDS = {
             "crm_rating_count",
             "crm_rating_request_count",
             "crm_rating_response_rate",
+            # Appointments and visits (calendar add-on): held, planned, the last and the next one.
+            "crm_appointment_count",
+            "crm_appointment_planned_count",
+            "crm_last_appointment_date",
+            "crm_next_appointment",
+            # Pipeline (CRM add-on): open leads and opportunities, won and lost, the next sales activity.
+            "crm_lead_count",
+            "crm_opportunity_count",
+            "crm_opportunity_amount",
+            "crm_opportunity_weighted_amount",
+            "crm_opportunity_stages",
+            "crm_opportunity_won_count",
+            "crm_opportunity_won_amount",
+            "crm_opportunity_lost_count",
+            "crm_opportunity_lost_reasons",
+            "crm_opportunity_next_activity",
         ],
         RELATIONSHIP,
     ),
@@ -136,6 +155,28 @@ EXPECTED_READERS = {
     ("res.config.settings", "crm_portal_attachment_types"): NOBODY,
     ("res.config.settings", "crm_portal_attachment_max_size"): NOBODY,
     ("res.config.settings", "crm_portal_attachment_max_count"): NOBODY,
+    # Appointments (calendar add-on): who the event is with, the customer, the company whose card
+    # shows it, visit or appointment, planned or held: facts of the event itself, read by whoever
+    # reads the event (employees, and the portal customer attending it).
+    **dict.fromkeys(
+        [
+            ("calendar.event", "crm_partner_id"),
+            ("calendar.event", "crm_customer_id"),
+            ("calendar.event", "crm_company_id"),
+            ("calendar.event", "crm_contact_kind"),
+            ("calendar.event", "crm_state"),
+        ],
+        EVERYONE,
+    ),
+    # The call the event plans, its status and outcome: the call center's records.
+    ("calendar.event", "crm_call_id"): RELATIONSHIP,
+    ("calendar.event", "crm_call_state"): RELATIONSHIP,
+    ("calendar.event", "crm_call_outcome_id"): RELATIONSHIP,
+    # Leads need Sales rights, which none of the probed roles has: a salesperson reads the customer
+    # of a lead, and its calls when also a Relationship User (crm_relationship_crm's security tests).
+    ("crm.lead", "crm_customer_id"): NOBODY,
+    ("crm.lead", "crm_call_ids"): NOBODY,
+    ("crm.lead", "crm_call_count"): NOBODY,
     # Telephony: who answers which extension and queue, for the call center and its managers.
     ("res.users", "crm_pbx_extension_ids"): RELATIONSHIP,
     ("res.users", "crm_pbx_queue_ids"): RELATIONSHIP,
@@ -219,6 +260,26 @@ class TestCrmRelationshipFieldVisibility(CrmRelationshipCase):
             }
         )
         cls.settings = cls.env["res.config.settings"].create({})
+        if "calendar.event" in cls.env:
+            # an appointment the portal customer attended, planned from a call (calendar add-on)
+            start = fields.Datetime.now() - timedelta(days=2)
+            cls.event = cls.env["calendar.event"].create(
+                {
+                    "name": "Visita riservata",
+                    "start": start,
+                    "stop": start + timedelta(hours=1),
+                    "partner_ids": [Command.set((cls.env.user.partner_id | cls.portal_user.partner_id).ids)],
+                    **(
+                        {"crm_call_id": cls._create_call(cls.customer).id}
+                        if "crm_call_id" in cls.env["calendar.event"]._fields
+                        else {}
+                    ),
+                }
+            )
+        if "crm.lead" in cls.env:
+            cls.lead = cls.env["crm.lead"].create(
+                {"name": "Opportunità riservata", "type": "opportunity", "partner_id": cls.customer.id}
+            )
 
     def _probe_record(self, model):
         """A record of ``model`` each role may read apart from our fields."""
@@ -233,6 +294,10 @@ class TestCrmRelationshipFieldVisibility(CrmRelationshipCase):
             "res.company": self.company,
             "res.config.settings": self.settings,
         }
+        if "calendar.event" in self.env:
+            records["calendar.event"] = self.event
+        if "crm.lead" in self.env:
+            records["crm.lead"] = self.lead
         self.assertIn(model, records, f"Give the field-visibility test a record of {model} to read.")
         return records[model]
 

@@ -1,3 +1,6 @@
+from datetime import timedelta
+
+from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
 from odoo.models import LOG_ACCESS_COLUMNS
@@ -159,6 +162,40 @@ class TestCrmRelationshipRpc(CrmRelationshipTwoCompaniesCase):
             cls.defect_b.name,
             cls.event_rule_b.name,
         ]
+        cls.presale_records_b = cls._create_company_b_presale_records()
+        cls.secrets += [record.name for record in cls.presale_records_b.values()]
+
+    @classmethod
+    def _create_company_b_presale_records(cls):
+        """``{model: record of company B}`` of the pre-sale bridges, when installed: a visit planned
+        from company B's call (private: Odoo lets every employee edit the other events), and an
+        opportunity of company B."""
+        records = {}
+        if "calendar.event" in cls.env and "crm_call_id" in cls.env["calendar.event"]._fields:
+            start = fields.Datetime.now() - timedelta(days=2)
+            records["calendar.event"] = cls.env["calendar.event"].create(
+                {
+                    "name": "Visita riservata Beta",
+                    "start": start,
+                    "stop": start + timedelta(hours=1),
+                    "user_id": cls.user_b.id,
+                    "privacy": "private",
+                    "partner_ids": [Command.set((cls.user_b.partner_id | cls.customer_b).ids)],
+                    "crm_call_id": cls.call_b.id,
+                    "crm_contact_kind": "visit",
+                }
+            )
+        if "crm.lead" in cls.env and "crm_customer_id" in cls.env["crm.lead"]._fields:
+            records["crm.lead"] = cls.env["crm.lead"].create(
+                {
+                    "name": "Opportunita riservata Beta",
+                    "type": "opportunity",
+                    "partner_id": cls.customer_b.id,
+                    "company_id": cls.company_b.id,
+                    "expected_revenue": 9000.0,
+                }
+            )
+        return records
 
     # ------------------------------------------------------------------
     # Probes
@@ -185,6 +222,15 @@ class TestCrmRelationshipRpc(CrmRelationshipTwoCompaniesCase):
                 "body": "Sonda",
                 "message_type": "comment",
             }
+        if model == "calendar.event":
+            # the user's own appointment, planning company B's call (which it would close)
+            start = fields.Datetime.now() + timedelta(days=1)
+            return {
+                "name": "Sonda",
+                "start": start,
+                "stop": start + timedelta(hours=1),
+                "crm_call_id": self.call_b.id,
+            }
         if model == "rating.rating":
             # an answer forged on company B's defect report (portal add-on)
             return {
@@ -203,6 +249,8 @@ class TestCrmRelationshipRpc(CrmRelationshipTwoCompaniesCase):
             return {"company_id": self.company_a.id}
         if model == "rating.rating":
             return {"rating": 1, "feedback": "Sonda"}
+        if model == "calendar.event":
+            return {"start": "2030-01-01 09:00:00", "stop": "2030-01-01 10:00:00"}
         return (
             {"date_deadline": "2030-01-01"} if model == "mail.activity" else {"date": "2030-01-01 00:00:00"}
         )
@@ -269,6 +317,7 @@ class TestCrmRelationshipRpc(CrmRelationshipTwoCompaniesCase):
             "mail.activity": self.activity_b,
             "mail.message": self.message_b,
             **self.records_b,
+            **self.presale_records_b,
         }
         records = own.get(model) if role == "portal" and model in own else company_b.get(model)
         self.assertIsNotNone(records, f"Give the RPC test a record of {model} of company B")
@@ -293,6 +342,8 @@ class TestCrmRelationshipRpc(CrmRelationshipTwoCompaniesCase):
             "sale.order",
             "account.move",
             "stock.picking",
+            "calendar.event",
+            "crm.lead",
         ]
         snapshot = {
             model: self.env[model].sudo().with_context(active_test=False).search_count([])
@@ -303,6 +354,7 @@ class TestCrmRelationshipRpc(CrmRelationshipTwoCompaniesCase):
         records += [self.segment]
         records += [self.activity_b, self.message_b]
         records += [recs for recs in self.records_b.values() if recs._auto]
+        records += list(self.presale_records_b.values())
         for recs in records:
             stored = [
                 name
@@ -333,6 +385,26 @@ class TestCrmRelationshipRpc(CrmRelationshipTwoCompaniesCase):
         self.assertIn(("res.partner", "action_view_crm_timeline"), methods)
         self.assertIn(("crm.relationship.event.rule", "action_run"), methods)
         self.assertNotIn(("crm.relationship.timeline", "init"), methods)
+        # the pre-sale bridges' buttons, probed on company B's records of their models
+        if "calendar.event" in self.presale_records_b:
+            self.assertLessEqual(
+                {
+                    ("crm.relationship.call", "action_crm_plan_appointment"),
+                    ("calendar.event", "action_crm_record_outcome"),
+                    ("calendar.event", "create"),
+                    ("res.partner", "action_view_crm_appointments"),
+                },
+                methods,
+            )
+        if "crm.lead" in self.presale_records_b:
+            self.assertLessEqual(
+                {
+                    ("crm.relationship.call", "action_crm_create_opportunity"),
+                    ("crm.lead", "action_view_crm_calls"),
+                    ("res.partner", "action_view_crm_opportunities"),
+                },
+                methods,
+            )
         self.assertFalse(
             set(DELIBERATELY_CALLABLE) - methods, "Deliberately callable methods that no longer exist"
         )

@@ -134,12 +134,14 @@ class CalendarEvent(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        self._crm_check_call_access(vals_list)
         events = super().create(vals_list)
         if not self.env.context.get("crm_no_meeting_activity"):
             events._crm_plan_meeting_activities()
         return events
 
     def write(self, vals):
+        self._crm_check_call_access([vals])
         result = super().write(vals)
         if {"partner_ids", "attendee_ids"} & vals.keys() and not self.env.context.get(
             "crm_no_meeting_activity"
@@ -156,6 +158,14 @@ class CalendarEvent(models.Model):
         result = super().unlink()
         Partner._crm_refresh_relationship_status(planning, last_contact=False)
         return result
+
+    @api.model
+    def _crm_check_call_access(self, vals_list):
+        """An event planning a call closes it with its date and duration: only
+        who may work on the call links an event to it (as when planning it)."""
+        call_ids = {vals["crm_call_id"] for vals in vals_list if vals.get("crm_call_id")}
+        if call_ids:
+            self.env["crm.relationship.call"].browse(call_ids).check_access("write")
 
     # ------------------------------------------------------------------
     # Planned appointments are the customer's next action

@@ -6,6 +6,9 @@ from odoo import api, fields, models
 from odoo.fields import Domain
 from odoo.tools import SQL, format_date, frozendict
 
+# Fields of a lead without partner that decide its customer.
+MATCH_FIELDS = frozenset(("email_from", "phone", "country_id"))
+
 
 class CrmLead(models.Model):
     """Leads and opportunities on the card and the timeline of their customer.
@@ -84,6 +87,7 @@ class CrmLead(models.Model):
         partners = (
             self.env["res.partner"]
             .sudo()
+            .with_context(active_test=True)
             .search_fetch(
                 domain & Domain("partner_share", "=", True),
                 ["email_normalized", "phone_sanitized", "commercial_partner_id"],
@@ -104,20 +108,29 @@ class CrmLead(models.Model):
         return matches
 
     @api.model
-    def _crm_rematch_customers(self, partners):
+    def _crm_rematch_customers(self, partners, emails=(), phones=()):
         """Match again the leads without partner that ``partners``' e-mail
-        addresses or phone numbers may now point to another customer."""
-        emails = [email for email in partners.mapped("email_normalized") if email]
-        phones = [phone for phone in partners.mapped("phone_sanitized") if phone]
+        addresses or phone numbers (and their former ``emails`` and
+        ``phones``) may now point to another customer, and move the
+        activities planned on them to that customer's next action."""
+        partners = partners.sudo()
+        emails = {email for email in [*emails, *partners.mapped("email_normalized")] if email}
+        phones = {phone for phone in [*phones, *partners.mapped("phone_sanitized")] if phone}
         if not emails and not phones:
             return
         domain = Domain.FALSE
         if emails:
-            domain |= Domain("email_normalized", "in", emails)
+            domain |= Domain("email_normalized", "in", list(emails))
         if phones:
-            domain |= Domain("phone_sanitized", "in", phones)
+            domain |= Domain("phone_sanitized", "in", list(phones))
         leads = self.sudo().with_context(active_test=False).search(Domain("partner_id", "=", False) & domain)
+        planned = leads.filtered("activity_ids")
+        customers_before = planned.crm_customer_id
         self.env.add_to_compute(self._fields["crm_customer_id"], leads)
+        if planned:
+            self.env["res.partner"]._crm_refresh_relationship_status(
+                (customers_before | planned.crm_customer_id).ids, last_contact=False
+            )
 
     def _compute_crm_call_count(self):
         counts = dict(
@@ -128,8 +141,25 @@ class CrmLead(models.Model):
         for lead in self:
             lead.crm_call_count = counts.get(lead, 0)
 
+    def write(self, vals):
+        """Move the open activities of leads that their new e-mail address or
+        phone number gives to another customer (a new partner is handled by
+        the customer document)."""
+        if "partner_id" in vals or not MATCH_FIELDS & vals.keys() or not self.sudo().activity_ids:
+            return super().write(vals)
+        customers_before = self.sudo().crm_customer_id
+        result = super().write(vals)
+        self.env["res.partner"]._crm_refresh_relationship_status(
+            (customers_before | self.sudo().crm_customer_id).ids, last_contact=False
+        )
+        return result
+
+    @api.readonly
     def action_view_crm_calls(self):
+        """The calls about this opportunity: who reads the opportunity and the calls."""
         self.ensure_one()
+        self.check_access("read")
+        self.env["crm.relationship.call"].check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "crm_relationship.crm_relationship_call_action"
         )

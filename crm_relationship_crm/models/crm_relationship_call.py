@@ -59,10 +59,23 @@ class CrmRelationshipCall(models.Model):
             "name": self.subject,
             "type": "opportunity",
             "partner_id": contact.id,
-            "user_id": self.partner_id.user_id.id or self.env.uid,
+            "user_id": self._crm_get_opportunity_user().id,
             "company_id": self.company_id.id,
             "description": self.notes,
         }
+
+    def _crm_get_opportunity_user(self):
+        """The salesperson of the opportunity: the customer's, unless the user
+        only works on their own opportunities (Sales: Own Documents Only) and
+        may not give one to a colleague; then the user."""
+        self.ensure_one()
+        salesperson = self.partner_id.user_id
+        if salesperson and (
+            salesperson == self.env.user
+            or self.env.user.has_group("sales_team.group_sale_salesman_all_leads")
+        ):
+            return salesperson
+        return self.env.user
 
     @api.model
     def _crm_presale_sql(self, alias):

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-PIPELINE_FIELDS = ("email", "phone", "parent_id", "is_company")
+PIPELINE_FIELDS = ("email", "phone", "parent_id", "is_company", "active")
 
 
 class ResPartner(models.Model):
@@ -75,9 +75,13 @@ class ResPartner(models.Model):
         return partners
 
     def write(self, vals):
+        if not any(fname in vals for fname in PIPELINE_FIELDS):
+            return super().write(vals)
+        # the leads matched by the former address or number are matched again too
+        former = self.sudo()
+        emails, phones = former.mapped("email_normalized"), former.mapped("phone_sanitized")
         result = super().write(vals)
-        if any(fname in vals for fname in PIPELINE_FIELDS):
-            self.env["crm.lead"]._crm_rematch_customers(self)
+        self.env["crm.lead"]._crm_rematch_customers(self, emails, phones)
         return result
 
     @api.readonly
