@@ -1,4 +1,5 @@
 from . import test_crm_relationship_calendar_call
 from . import test_crm_relationship_calendar_demo
 from . import test_crm_relationship_calendar_event
+from . import test_crm_relationship_calendar_i18n
 from . import test_crm_relationship_calendar_security

@@ -228,7 +228,9 @@ class CrmLead(models.Model):
 
     @api.model
     def _crm_get_timeline_entry_types(self):
-        return [("lead", self.env._("Lead")), ("opportunity", self.env._("Opportunity"))]
+        lead_label = self.env._("Lead")
+        opportunity_label = self.env._("Opportunity")
+        return [("lead", lead_label), ("opportunity", opportunity_label)]
 
     @api.model
     def _crm_get_timeline_depends(self):
