@@ -291,9 +291,9 @@ class CalendarEvent(models.Model):
     def _crm_get_appointment_summary(self):
         """``"05/12/2026 10:00 - 11:00 · Via Roma 1, Milano · Mario Rossi, Anna Verdi"``."""
         self.ensure_one()
-        when = format_datetime(self.env, self.start, dt_format="short")
+        tz = self._crm_get_display_tz()
+        when = format_datetime(self.env, self.start, tz=tz, dt_format="short")
         if self.stop and not self.allday:
-            tz = self.env.context.get("tz") or self.env.user.tz
             when = f"{when} - {format_time(self.env, self.stop, tz=tz, time_format='short')}"
         where = self.location or self.videocall_location
         who = ", ".join(self.partner_ids.sorted("name").mapped("name"))
@@ -341,12 +341,16 @@ class CalendarEvent(models.Model):
                 )
         return result
 
+    def _crm_get_display_tz(self):
+        """The time zone of the user's request (the web client's ``tz``), else of the user."""
+        return self.env.context.get("tz") or self.env.user.tz
+
     def _crm_get_next_appointment_text(self):
         """``"05/12/2026 10:00 · Visit · Marco Bianchi · Via Roma 1"``: when, what, who, where."""
         self.ensure_one()
         kinds = dict(self._fields["crm_contact_kind"]._description_selection(self.env))
         parts = (
-            format_datetime(self.env, self.start, dt_format="short"),
+            format_datetime(self.env, self.start, tz=self._crm_get_display_tz(), dt_format="short"),
             kinds.get(self.crm_contact_kind),
             self.user_id.name,
             self.location,
