@@ -187,7 +187,7 @@ class CalendarEvent(models.Model):
         events = self.filtered(
             lambda e: (
                 e.crm_partner_id
-                and e.privacy != "private"
+                and e.effective_privacy != "private"
                 and not e.res_model_id
                 and not e.activity_ids
                 and e.start
@@ -251,16 +251,33 @@ class CalendarEvent(models.Model):
 
     @api.model
     def _crm_get_customer_document_domain(self):
-        """Events with a customer among their attendees, except private ones."""
-        return Domain("crm_customer_id", "!=", False) & Domain("privacy", "!=", "private")
+        """Events with a customer among their attendees, except private ones:
+        private by their own privacy, or by their organizer's default privacy
+        when they have none (as Odoo's calendar reads it)."""
+        private_organizers = (
+            self.env["res.users.settings"]
+            .sudo()
+            ._search([("calendar_default_privacy", "=", "private")])
+            .select("user_id")
+        )
+        return Domain("crm_customer_id", "!=", False) & (
+            Domain("privacy", "in", ("public", "confidential"))
+            | (Domain("privacy", "=", False) & Domain("user_id", "not in", private_organizers))
+        )
 
     @api.model
     def _crm_customer_document_sql(self, alias):
         return SQL(
-            "%s IS NOT NULL AND %s IS DISTINCT FROM 'private' AND %s",
-            SQL.identifier(alias, "crm_customer_id"),
-            SQL.identifier(alias, "privacy"),
-            SQL.identifier(alias, "active"),
+            """%(customer)s IS NOT NULL AND %(active)s
+               AND (%(privacy)s IN ('public', 'confidential')
+                    OR (%(privacy)s IS NULL AND NOT EXISTS (
+                            SELECT 1 FROM res_users_settings organizer_settings
+                             WHERE organizer_settings.user_id = %(organizer)s
+                               AND organizer_settings.calendar_default_privacy = 'private')))""",
+            customer=SQL.identifier(alias, "crm_customer_id"),
+            active=SQL.identifier(alias, "active"),
+            privacy=SQL.identifier(alias, "privacy"),
+            organizer=SQL.identifier(alias, "user_id"),
         )
 
     @api.model

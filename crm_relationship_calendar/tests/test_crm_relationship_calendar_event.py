@@ -125,6 +125,21 @@ class TestCalendarEvent(CrmRelationshipCalendarCase):
         )
         self.assertEqual(self._without_next_action(self.customer), self.customer)
 
+    def test_event_private_by_the_organizers_default_is_not_on_card_nor_timeline(self):
+        """An event without privacy of its own takes its organizer's default, as Odoo's calendar reads it."""
+        self.rel_user.res_users_settings_id.sudo().calendar_default_privacy = "private"
+        held = self._create_event("Pranzo", self._hours(-48), privacy=False)
+        planned = self._create_event("Cena", self._hours(48), privacy=False)
+        self.assertEqual((held.effective_privacy, planned.effective_privacy), ("private", "private"))
+        self.assertEqual(self._card(self.customer), NO_APPOINTMENT)
+        self.assertFalse(self._rows(self.customer))
+        self.assertFalse(planned.activity_ids, "a private meeting is no one's next action")
+        self.assertEqual(self._without_next_action(self.customer), self.customer)
+        # Another organizer's event without privacy of its own is public.
+        other = self._create_event("Visita", self._hours(-24), privacy=False, user=self.rel_manager)
+        self.assertEqual(self._card(self.customer)["crm_appointment_count"], 1)
+        self.assertEqual(self._rows(self.customer).mapped("res_id"), other.ids)
+
     # ------------------------------------------------------------------
     # Card figures
     # ------------------------------------------------------------------
