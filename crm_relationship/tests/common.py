@@ -988,6 +988,17 @@ class CrmRelationshipTwoCompaniesCase(CrmRelationshipCase):
                     }
                 )
             )
+        if "crm.relationship.conversion.report" in env:
+            # an opportunity of company B (CRM bridge), a row of the pipeline conversion
+            env["crm.lead"].sudo().create(
+                {
+                    "name": "Caldaie Beta",
+                    "type": "opportunity",
+                    "partner_id": cls.customer_b.id,
+                    "company_id": company.id,
+                    "user_id": cls.user_b.id,
+                }
+            )
         env.flush_all()
         company_b_domain = Domain("company_id", "=", company.id)
         records["crm.relationship.timeline"] = env["crm.relationship.timeline"].search(
@@ -998,6 +1009,7 @@ class CrmRelationshipTwoCompaniesCase(CrmRelationshipCase):
             "crm.relationship.staff.report",
             "crm.relationship.defect.report",
             "crm.relationship.satisfaction.report",
+            "crm.relationship.conversion.report",
         ):
             if report in env:
                 records[report] = env[report].search(company_b_domain)

@@ -62,6 +62,8 @@ EXPECTED_ACCESS = {
     # Customer portal and satisfaction: the satisfaction analysis (an SQL view) is read by managers;
     # portal users reach nothing but their own records, through the portal's pages.
     "crm.relationship.satisfaction.report": {MANAGER: "r"},
+    # CRM bridge: the pipeline conversion analysis (an SQL view) is read by managers.
+    "crm.relationship.conversion.report": {MANAGER: "r"},
     # Abstract mixins of the reports: no table, no records, no rights.
     "crm.relationship.report.mixin": {},
     "crm.relationship.defect.rate.mixin": {},
@@ -111,6 +113,7 @@ EXPECTED_RULES = {
     "crm_relationship_phone.crm_relationship_pbx_queue_rule_company": "company",
     "crm_relationship_phone.crm_relationship_phone_call_rule_company": "company",
     "crm_relationship_portal.crm_relationship_satisfaction_report_rule_company": "company",
+    "crm_relationship_crm.crm_relationship_conversion_report_rule_company": "company or none",
 }
 
 # Company models whose company-B rows the fixture cannot build cheaply: their rule's
@@ -172,6 +175,10 @@ class TestCrmRelationshipAccessMatrix(CrmRelationshipTwoCompaniesCase):
             and (
                 not xmlid.startswith("crm_relationship_portal.")
                 or "crm.relationship.satisfaction.report" in self.env
+            )
+            and (
+                not xmlid.startswith("crm_relationship_crm.")
+                or "crm.relationship.conversion.report" in self.env
             )
         }
         self.assertEqual(sorted(xmlids - expected), [], "New record rules: describe them here and test them")
