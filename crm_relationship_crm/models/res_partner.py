@@ -84,6 +84,14 @@ class ResPartner(models.Model):
         self.env["crm.lead"]._crm_rematch_customers(self, emails, phones)
         return result
 
+    def unlink(self):
+        """The leads the deleted contacts matched by e-mail or phone are matched again."""
+        former = self.sudo()
+        emails, phones = former.mapped("email_normalized"), former.mapped("phone_sanitized")
+        result = super().unlink()
+        self.env["crm.lead"]._crm_rematch_customers(self.browse(), emails, phones)
+        return result
+
     @api.readonly
     def action_view_crm_opportunities(self):
         """The customer's leads and opportunities, open, won and lost: Sales rights needed."""

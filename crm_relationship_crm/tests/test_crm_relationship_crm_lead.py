@@ -113,6 +113,21 @@ class TestCrmLeadCustomer(CrmRelationshipCrmCase):
         self.contact.action_unarchive()
         self.assertEqual(lead.crm_customer_id, self.customer)
 
+    def test_a_deleted_contact_no_longer_matches(self):
+        lead = self._create_lead(
+            "Richiesta via e-mail", lead_type="lead", email_from="anna.bianchi@verdi.example"
+        )
+        contact = self.env["res.partner"].create(
+            {
+                "name": "Anna Bianchi",
+                "parent_id": self.other_customer.id,
+                "email": "anna.bianchi@verdi.example",
+            }
+        )
+        self.assertEqual(lead.crm_customer_id, self.other_customer)
+        contact.unlink()
+        self.assertFalse(lead.crm_customer_id)
+
     def test_employees_never_match(self):
         employee = new_test_user(
             self.env, login="crm_employee", name="Gino Interno", email="gino.interno@example.com"
