@@ -675,22 +675,32 @@ print(sum(int(s.get("skipped", 0)) for f in sys.argv[1:] for s in E.parse(f).get
 # Odoo's CRM tests, a peer suite of crm_relationship_crm, expect the
 # administrator to work in Odoo's main company (their tours open the records
 # the superuser made there), while the demo company is the administrator's
-# during our own tests: they run last, with the administrator moved there.
+# during our own tests and the cluster mode: they run last, with the
+# administrator moved there for their run only.
 # test_assign_perf_no_duplicates is left out: it counts 554 queries for its 552
 # on a database with only Odoo's crm, sale_stock and sale_crm as well.
 run_crm_peers() {
-    local odoo_addons=$1 junit=$2
+    local odoo_addons=$1 junit=$2 rc=0 company
     rm -f "$junit"
-    odoo_cli shell -d "$DB_TEST" --no-http --log-level=warn >/dev/null <<'PYEOF' \
-        || die "Could not put the administrator in Odoo's main company in $DB_TEST."
+    company=$(odoo_cli shell -d "$DB_TEST" --no-http --log-level=warn <<'PYEOF'
 admin = env.ref("base.user_admin")
+print(f"@@COMPANY@@{admin.company_id.id}")
 admin.company_ids |= env.ref("base.main_company")
 admin.company_id = env.ref("base.main_company")
 env.cr.commit()
 PYEOF
+    ) || die "Could not put the administrator in Odoo's main company in $DB_TEST."
+    company=$(printf '%s\n' "$company" | sed -n 's/^@@COMPANY@@//p')
+    [ -n "$company" ] || die "Could not read the administrator's company in $DB_TEST."
     (cd "$ROOT" && "$PY" -m pytest -p no:cacheprovider --odoo-database="$DB_TEST" --odoo-config="$CONF" \
         --odoo-http --odoo-log-level=warn --junitxml="$junit" -rfEs "$odoo_addons/crm/tests" \
-        -k "not test_assign_perf_no_duplicates")
+        -k "not test_assign_perf_no_duplicates") || rc=$?
+    odoo_cli shell -d "$DB_TEST" --no-http --log-level=warn >/dev/null <<PYEOF \
+        || die "Could not put the administrator back in its company in $DB_TEST."
+env.ref("base.user_admin").company_id = env["res.company"].browse($company)
+env.cr.commit()
+PYEOF
+    return $rc
 }
 
 # The cluster mode as a company runs it, on a copy of the test database:

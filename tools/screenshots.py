@@ -2,8 +2,9 @@
 
     .venv/bin/python tools/screenshots.py --url http://127.0.0.1:8069 --db crm_relationship_demo
 
-Logs in as admin and saves, under docs/screenshots/: the customer card, a call,
-an equipment with its history and a defect report with its e-mail thread.
+Logs in as admin and saves, under docs/screenshots/: the customer card, the card
+of the prospect of the pre-sale demo (with CRM and Calendar), a call, an
+equipment with its history and a defect report with its e-mail thread.
 Needs the Python package ``playwright`` and Debian's ``chromium``.
 """
 
@@ -19,6 +20,13 @@ SHOTS = [
         "customer_card.png",
         "crm_relationship.res_partner_action_customer",
         "crm_relationship.res_partner_rossi_demo",
+        "div[name='crm_timeline_ids'] .o_data_row",
+        None,
+    ),
+    (
+        "customer_card_presale.png",
+        "crm_relationship.res_partner_action_customer",
+        "crm_relationship_calendar.res_partner_belvedere_demo",
         "div[name='crm_timeline_ids'] .o_data_row",
         None,
     ),
@@ -88,6 +96,7 @@ def main():
     parser.add_argument("--db", default="crm_relationship_demo")
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument("--only", nargs="*", help="file names of the screenshots to take (all by default)")
     args = parser.parse_args()
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -108,6 +117,8 @@ def main():
         page.click("button[type='submit']")
         page.wait_for_selector(".o_main_navbar")
         for filename, action, record, ready, notebook_page in SHOTS:
+            if args.only and filename not in args.only:
+                continue
             res_id = locate(page, args.url, record)
             page.goto(f"{args.url}/odoo/action-{action}/{res_id}")
             page.wait_for_selector(ready, timeout=20000)
