@@ -11,8 +11,11 @@ class CrmRelationshipCall(models.Model):
 
     _inherit = "crm.relationship.call"
 
+    # public: calls are read by Customer Relationship users only (model access); a setting of the channel.
     crm_event_kind = fields.Selection(related="channel_id.crm_event_kind")
+    # public: calls are read by Customer Relationship users only (model access); events keep their rules.
     crm_event_ids = fields.One2many("calendar.event", "crm_call_id", string="Calendar Events")
+    # public: calls are read by Customer Relationship users only (model access); events keep their rules.
     crm_event_id = fields.Many2one(
         "calendar.event",
         string="Calendar Event",

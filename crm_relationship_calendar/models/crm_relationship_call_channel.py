@@ -6,6 +6,7 @@ from .calendar_event import CONTACT_KINDS
 class CrmRelationshipCallChannel(models.Model):
     _inherit = "crm.relationship.call.channel"
 
+    # public: channels are read by Customer Relationship users only (model access), a setting and no figure.
     crm_event_kind = fields.Selection(
         CONTACT_KINDS,
         string="Planned in the Calendar as",
