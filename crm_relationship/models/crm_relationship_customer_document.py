@@ -57,6 +57,8 @@ class CrmRelationshipCustomerDocument(models.AbstractModel):
     _crm_next_action_documents = False
     # Each document is a contact with the customer (last contact date).
     _crm_contact_documents = False
+    # Fields whose change may give a document to another customer.
+    _crm_customer_fields = frozenset(("partner_id",))
 
     # ------------------------------------------------------------------
     # The registry
@@ -224,8 +226,12 @@ class CrmRelationshipCustomerDocument(models.AbstractModel):
 
     def write(self, vals):
         """Move the open activities of documents given to another customer
-        (``partner_id``) to that customer's next planned action."""
-        if not self._crm_next_action_documents or "partner_id" not in vals or not self.sudo().activity_ids:
+        (``_crm_customer_fields``) to that customer's next planned action."""
+        if (
+            not self._crm_next_action_documents
+            or not self._crm_customer_fields & vals.keys()
+            or not self.sudo().activity_ids
+        ):
             return super().write(vals)
         Partner = self.env["res.partner"]
         customer_ids = Partner._crm_get_customers_of(self._name, self.ids)

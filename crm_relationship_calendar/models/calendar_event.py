@@ -199,16 +199,18 @@ class CalendarEvent(models.Model):
         activity_type = self._crm_get_meeting_activity_type()
         if not activity_type:
             return
-        partner_model = self.env["ir.model"]._get("res.partner")
-        values = []
-        for event in events:
-            contact = event.crm_partner_id
-            if not planned_by_call and not contact.has_access(contact._mail_post_access):
-                continue
-            event.with_context(crm_no_meeting_activity=True).write(
-                {"res_model_id": partner_model.id, "res_id": contact.id}
+        if not planned_by_call:
+            events = events.filtered(
+                lambda e: e.crm_partner_id.has_access(e.crm_partner_id._mail_post_access)
             )
-            values.append(event._prepare_meeting_activity_values(activity_type, contact))
+        partner_model_id = self.env["ir.model"]._get_id("res.partner")
+        for contact, contact_events in events.grouped("crm_partner_id").items():
+            contact_events.with_context(crm_no_meeting_activity=True).write(
+                {"res_model_id": partner_model_id, "res_id": contact.id}
+            )
+        values = [
+            event._prepare_meeting_activity_values(activity_type, event.crm_partner_id) for event in events
+        ]
         Activity = self.env["mail.activity"].sudo() if planned_by_call else self.env["mail.activity"]
         Activity.create(values)
 

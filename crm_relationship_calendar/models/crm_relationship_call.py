@@ -49,14 +49,7 @@ class CrmRelationshipCall(models.Model):
             self.message_post(
                 body=self.env._("Planned in the calendar: %s", event._crm_get_appointment_summary()),
             )
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "calendar.event",
-            "res_id": event.id,
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "current",
-        }
+        return event._get_records_action(context={})
 
     def _crm_get_event_start(self):
         """The call's start when it is still to come, else tomorrow at 9:00 in the operator's time zone."""

@@ -34,14 +34,8 @@ class ResPartner(models.Model):
     @api.readonly
     def action_view_crm_appointments(self):
         """The appointments and visits with the customer's people, in the calendar."""
-        self.ensure_one()
-        self._crm_check_access()
+        action = self._crm_action_documents("calendar.action_calendar_event", "calendar.event")
         customer = self.commercial_partner_id
-        action = self.env["ir.actions.act_window"]._for_xml_id("calendar.action_calendar_event")
-        Events = self.env["calendar.event"]
-        action["domain"] = list(
-            Events._crm_get_customer_document_domain() & Events._crm_get_documents_domain(customer)
-        )
         action["context"] = {
             "default_partner_ids": [self.env.user.partner_id.id, self.id],
             "default_crm_contact_kind": "appointment",

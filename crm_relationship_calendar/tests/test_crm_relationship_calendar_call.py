@@ -82,9 +82,9 @@ class TestCalendarCall(CrmRelationshipCalendarCase):
                 "type": "ir.actions.act_window",
                 "res_model": "calendar.event",
                 "res_id": event.id,
-                "view_mode": "form",
                 "views": [(False, "form")],
                 "target": "current",
+                "context": {},
             },
         )
         today = fields.Date.context_today(call)

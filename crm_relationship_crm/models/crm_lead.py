@@ -6,9 +6,6 @@ from odoo import api, fields, models
 from odoo.fields import Domain
 from odoo.tools import SQL, format_date, frozendict
 
-# Fields of a lead without partner that decide its customer.
-MATCH_FIELDS = frozenset(("email_from", "phone", "country_id"))
-
 
 class CrmLead(models.Model):
     """Leads and opportunities on the card and the timeline of their customer.
@@ -28,6 +25,8 @@ class CrmLead(models.Model):
     _crm_timeline_code = 11
     _crm_timeline_state_field = "won_status"
     _crm_next_action_documents = True
+    # A lead without partner goes to the customer of its e-mail address or phone number.
+    _crm_customer_fields = frozenset(("partner_id", "email_from", "phone", "country_id"))
     _crm_card_figures = frozendict(
         pipeline=frozendict(
             crm_lead_count=0,
@@ -140,19 +139,6 @@ class CrmLead(models.Model):
         )
         for lead in self:
             lead.crm_call_count = counts.get(lead, 0)
-
-    def write(self, vals):
-        """Move the open activities of leads that their new e-mail address or
-        phone number gives to another customer (a new partner is handled by
-        the customer document)."""
-        if "partner_id" in vals or not MATCH_FIELDS & vals.keys() or not self.sudo().activity_ids:
-            return super().write(vals)
-        customers_before = self.sudo().crm_customer_id
-        result = super().write(vals)
-        self.env["res.partner"]._crm_refresh_relationship_status(
-            (customers_before | self.sudo().crm_customer_id).ids, last_contact=False
-        )
-        return result
 
     @api.readonly
     def action_view_crm_calls(self):

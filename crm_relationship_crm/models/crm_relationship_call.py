@@ -42,14 +42,7 @@ class CrmRelationshipCall(models.Model):
         lead.message_post(
             body=Markup(self.env._("Opportunity created from the call %s.")) % self._get_html_link()
         )
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "crm.lead",
-            "res_id": lead.id,
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "current",
-        }
+        return lead._get_records_action(context={})
 
     def _prepare_crm_opportunity_values(self):
         """Values of the opportunity created from this call; override to pre-fill more."""

@@ -97,12 +97,8 @@ class ResPartner(models.Model):
         """The customer's leads and opportunities, open, won and lost: Sales rights needed."""
         self.ensure_one()
         self._crm_check_access("crm.lead", "read")
+        action = self._crm_action_documents("crm.crm_lead_all_leads", "crm.lead")
         customer = self.commercial_partner_id
-        action = self.env["ir.actions.act_window"]._for_xml_id("crm.crm_lead_all_leads")
-        Leads = self.env["crm.lead"]
-        action["domain"] = list(
-            Leads._crm_get_customer_document_domain() & Leads._crm_get_documents_domain(customer)
-        )
         action["context"] = {
             "default_partner_id": customer.id,
             "default_type": "opportunity",

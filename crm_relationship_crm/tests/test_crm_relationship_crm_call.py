@@ -45,9 +45,9 @@ class TestCrmCallOpportunity(CrmRelationshipCrmCase):
                 "type": "ir.actions.act_window",
                 "res_model": "crm.lead",
                 "res_id": opportunity.id,
-                "view_mode": "form",
                 "views": [(False, "form")],
                 "target": "current",
+                "context": {},
             },
         )
         self.assertEqual(opportunity.type, "opportunity")
