@@ -9,7 +9,7 @@
     "website": "https://github.com/crm-relationship/crm_relationship",
     "license": "LGPL-3",
     "depends": ["sale_stock", "mail", "phone_validation"],
-    "external_dependencies": {"python": ["phonenumbers"]},
+    "external_dependencies": {"python": ["phonenumbers", "numpy", "scipy"]},
     "data": [
         "security/crm_relationship_groups.xml",
         "security/ir.model.access.csv",
@@ -42,6 +42,8 @@
         "data/crm_relationship_analytics_data.xml",
         "views/crm_relationship_rfm_segment_views.xml",
         "views/crm_relationship_event_rule_views.xml",
+        "views/crm_relationship_segment_move_views.xml",
+        "views/crm_relationship_value_model_views.xml",
         "views/res_config_settings_views.xml",
         "report/crm_relationship_profitability_report_views.xml",
         "report/crm_relationship_staff_report_views.xml",

@@ -11,6 +11,7 @@
 #                                (after the tests, on a copy of the test database)
 #   tools/dev.sh test            fresh database, linters, pytest-odoo test run
 #   tools/dev.sh shell           Odoo shell on the demo database
+#   tools/dev.sh datasets        download the public data sets the tests validate against
 #   tools/dev.sh env             only prepare the virtual environment (Odoo + requirements)
 #   tools/dev.sh stop            stop the private PostgreSQL cluster
 #
@@ -612,11 +613,31 @@ cmd_wheels() {
     done
 }
 
+# The CDNOW data set of the BG/NBD paper (Fader, Hardie & Lee, 2005), which
+# the customer-value tests must reproduce. Its licence is not stated, so the
+# project does not ship it: it is read from the wheel of the MIT-licensed
+# `lifetimes` package on PyPI, downloaded once and checked by its hash.
+LIFETIMES_WHEEL=Lifetimes-0.11.3-py3-none-any.whl
+LIFETIMES_SHA256=261e3dc89977c2b60767ca6728aaa29d429de0c814635070a749c36555895da8
+cmd_datasets() {
+    local dir=$STATE/datasets
+    mkdir -p "$dir"
+    if ! printf '%s  %s\n' "$LIFETIMES_SHA256" "$dir/$LIFETIMES_WHEEL" | sha256sum -c --status 2>/dev/null; then
+        say "Downloading the CDNOW data set (inside $LIFETIMES_WHEEL, from PyPI)"
+        rm -f "$dir/$LIFETIMES_WHEEL"
+        "$PY" -m pip download -q --no-deps --only-binary=:all: -d "$dir" lifetimes==0.11.3 \
+            || die "Could not download lifetimes==0.11.3 from PyPI: the customer-value tests need its CDNOW data set."
+        printf '%s  %s\n' "$LIFETIMES_SHA256" "$dir/$LIFETIMES_WHEEL" | sha256sum -c --status \
+            || die "$dir/$LIFETIMES_WHEEL does not have the expected sha256 $LIFETIMES_SHA256."
+    fi
+}
+
 cmd_test() {
     setup_python
     local host_before
     host_before=$(host_packages)
     setup
+    cmd_datasets
     ensure_chromium
     cmd_lint
     cmd_wheels
@@ -749,6 +770,7 @@ case ${1:-} in
     shell) shift; cmd_shell ;;
     setup) setup ;;
     env) setup_python; echo "$PY" ;;
+    datasets) setup_python; cmd_datasets ;;
     stop) cmd_stop ;;
-    *) echo "usage: $0 run [--reset] | run-cluster [--detach] [--no-update] | stop-cluster | stop-replica | cluster-smoke | test [pytest args] | lint | wheels | shell | setup | env | stop" >&2; exit 2 ;;
+    *) echo "usage: $0 run [--reset] | run-cluster [--detach] [--no-update] | stop-cluster | stop-replica | cluster-smoke | test [pytest args] | datasets | lint | wheels | shell | setup | env | stop" >&2; exit 2 ;;
 esac

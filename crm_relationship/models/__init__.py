@@ -30,3 +30,6 @@ from . import crm_relationship_rfm_segment
 from . import crm_relationship_event_rule
 from . import crm_relationship_event_log
 from . import crm_relationship_timeline
+from . import crm_relationship_segment_move
+from . import crm_relationship_value_model
+from . import crm_relationship_value_model_line

@@ -23,7 +23,9 @@ class CrmRelationshipEventLog(models.Model):
     )
     period_key = fields.Char(string="Period", required=True)
     date = fields.Datetime(string="Fired on", required=True, default=fields.Datetime.now)
-    value = fields.Float(digits=(16, 2), help="The figure that fired the rule: amount, days or defects.")
+    value = fields.Float(
+        digits=(16, 2), help="The figure that fired the rule: amount, days, defects or the new RFM score."
+    )
     description = fields.Char()
     user_id = fields.Many2one("res.users", string="Responsible")
     activity_id = fields.Many2one("mail.activity", ondelete="set null")

@@ -38,6 +38,7 @@ class CrmRelationshipEventRule(models.Model):
             ("invoiced_year", "Invoiced this year above an amount"),
             ("no_purchase", "No purchase for a number of days"),
             ("defect_count", "Defects in the last 12 months"),
+            ("segment_change", "Segment changed"),
         ],
         string="Event",
         required=True,
@@ -54,6 +55,17 @@ class CrmRelationshipEventRule(models.Model):
         default=3,
         help="Fires when a customer reports this many defects within 12 months; "
         "the defects already counted in a firing do not count again.",
+    )
+    segment_from_id = fields.Many2one(
+        "crm.relationship.rfm.segment",
+        string="From Segment",
+        help="Fires only for customers leaving this segment; empty: from any segment.",
+    )
+    segment_to_id = fields.Many2one(
+        "crm.relationship.rfm.segment",
+        string="To Segment",
+        help="Fires when a customer enters this segment (recorded by the RFM job), "
+        "once per change, for changes from the day the rule was created.",
     )
     responsible_type = fields.Selection(
         [("user", "A fixed user"), ("salesperson", "The customer's salesperson")],
@@ -98,7 +110,7 @@ class CrmRelationshipEventRule(models.Model):
         for rule in self:
             rule.log_count = counts.get(rule, 0)
 
-    @api.constrains("rule_type", "amount", "days", "defect_count")
+    @api.constrains("rule_type", "amount", "days", "defect_count", "segment_from_id", "segment_to_id")
     def _check_threshold(self):
         for rule in self:
             if rule.rule_type == "invoiced_year" and rule.amount <= 0:
@@ -111,6 +123,16 @@ class CrmRelationshipEventRule(models.Model):
                 )
             if rule.rule_type == "defect_count" and rule.defect_count <= 0:
                 raise ValidationError(self.env._("Set the number of defects of '%s'.", rule.name))
+            if rule.rule_type == "segment_change" and not rule.segment_to_id:
+                raise ValidationError(
+                    self.env._("Set the segment the customers enter for the rule '%s'.", rule.name)
+                )
+            if rule.rule_type == "segment_change" and rule.segment_from_id == rule.segment_to_id:
+                raise ValidationError(
+                    self.env._(
+                        "The rule '%s' watches customers changing segment: pick two segments.", rule.name
+                    )
+                )
 
     @api.readonly
     def action_view_logs(self):
@@ -298,6 +320,19 @@ class CrmRelationshipEventRule(models.Model):
             )
         if self.rule_type == "no_purchase":
             return self.env._("No purchase for %s days.", int(value))
+        if self.rule_type == "segment_change":
+            if self.segment_from_id:
+                return self.env._(
+                    "Moved from the segment %(before)s to %(after)s (RFM score %(score)s).",
+                    before=self.segment_from_id.name,
+                    after=self.segment_to_id.name,
+                    score=int(value),
+                )
+            return self.env._(
+                "Moved to the segment %(after)s (RFM score %(score)s).",
+                after=self.segment_to_id.name,
+                score=int(value),
+            )
         return self.env._("%s defects reported in the last 12 months.", int(value))
 
     def _get_matches_query(self):
@@ -372,4 +407,22 @@ class CrmRelationshipEventRule(models.Model):
             company=self.company_id.id,
             start=today - relativedelta(months=12),
             count=self.defect_count,
+        )
+
+    def _get_matches_query_segment_change(self):
+        """Customers of the rule's company recorded entering the segment (from the segment, when
+        set) since the rule was created; once per change (the change's id is the period key)."""
+        return SQL(
+            """
+            SELECT mv.partner_id, mv.id::varchar, mv.score_to
+              FROM crm_relationship_segment_move mv
+             WHERE mv.segment_to_id = %(to)s
+               AND (%(source)s::int IS NULL OR mv.segment_from_id = %(source)s::int)
+               AND mv.company_id = %(company)s
+               AND mv.date >= %(since)s
+            """,
+            to=self.segment_to_id.id,
+            source=self.segment_from_id.id or None,
+            company=self.company_id.id,
+            since=(self.create_date or fields.Datetime.now()).date(),
         )

@@ -153,8 +153,9 @@ class CrmRelationshipRfmSegment(models.Model):
 
     @api.model
     def _get_rfm_query(self):
-        """Return the SQL of ``(partner id, recency, frequency, monetary, score, segment id)``
-        for every customer whose scores change, including customers to reset.
+        """Return the SQL of ``(partner id, recency, frequency, monetary, score, segment id,
+        company id)`` for every customer whose scores change, including customers to reset
+        (their scores, segment and company are NULL).
 
         Each commercial partner is scored against the customers of one company:
         its own company when it belongs to one, otherwise the company it bought
@@ -185,13 +186,14 @@ class CrmRelationshipRfmSegment(models.Model):
                  WHERE last_date IS NOT NULL
               ORDER BY partner_id, monetary DESC, company_id
             ), scored AS (
-                SELECT partner_id,
+                SELECT partner_id, company_id,
                        ntile(5) OVER (PARTITION BY company_id ORDER BY last_date, partner_id) AS r,
                        ntile(5) OVER (PARTITION BY company_id ORDER BY frequency, partner_id) AS f,
                        ntile(5) OVER (PARTITION BY company_id ORDER BY monetary, partner_id) AS m
                   FROM chosen
             ), segmented AS (
-                SELECT s.partner_id, s.r, s.f, s.m, s.r + s.f + s.m AS score, seg.id AS segment_id
+                SELECT s.partner_id, s.r, s.f, s.m, s.r + s.f + s.m AS score, seg.id AS segment_id,
+                       s.company_id
                   FROM scored s
              LEFT JOIN LATERAL (
                         SELECT g.id
@@ -205,7 +207,7 @@ class CrmRelationshipRfmSegment(models.Model):
                          LIMIT 1
                        ) seg ON TRUE
             )
-            SELECT p.id, t.r, t.f, t.m, t.score, t.segment_id
+            SELECT p.id, t.r, t.f, t.m, t.score, t.segment_id, t.company_id
               FROM segmented t
          FULL JOIN (SELECT id FROM res_partner WHERE crm_rfm_score IS NOT NULL) scored_before
                 ON scored_before.id = t.partner_id
@@ -224,7 +226,7 @@ class CrmRelationshipRfmSegment(models.Model):
         """
         self.env.flush_all()
         return self._update_rfm_scores(
-            SQL("(%s) AS c(partner_id, r, f, m, score, segment_id)", self._get_rfm_query())
+            SQL("(%s) AS c(partner_id, r, f, m, score, segment_id, company_id)", self._get_rfm_query())
         )
 
     @api.model
@@ -237,33 +239,74 @@ class CrmRelationshipRfmSegment(models.Model):
             return 0
         return self._update_rfm_scores(
             SQL(
-                """unnest(%s::int[], %s::int[], %s::int[], %s::int[], %s::int[], %s::int[])
-                   AS c(partner_id, r, f, m, score, segment_id)""",
+                """unnest(%s::int[], %s::int[], %s::int[], %s::int[], %s::int[], %s::int[], %s::int[])
+                   AS c(partner_id, r, f, m, score, segment_id, company_id)""",
                 *(list(column) for column in zip(*rows, strict=True)),
             )
         )
 
     @api.model
     def _update_rfm_scores(self, changes):
-        """Store ``changes`` (SQL of a table ``c(partner_id, r, f, m, score, segment_id)``)
-        on the customers whose scores or segment differ; return how many were written."""
-        self.env.cr.execute(
+        """Store ``changes`` (SQL of a table ``c(partner_id, r, f, m, score, segment_id, company_id)``)
+        on the customers whose scores or segment differ; return how many were written.
+
+        The same statement records a :class:`crm.relationship.segment.move` for
+        every customer, scored before, whose segment changes (all parts of the
+        statement see the customers as they were before it).
+        """
+        rows = self.env.execute_query(
             SQL(
                 """
-                UPDATE res_partner p
-                   SET crm_rfm_recency = c.r,
-                       crm_rfm_frequency = c.f,
-                       crm_rfm_monetary = c.m,
-                       crm_rfm_score = c.score,
-                       crm_segment_id = c.segment_id
-                  FROM %s
-                 WHERE p.id = c.partner_id
-                   AND (p.crm_rfm_recency, p.crm_rfm_frequency, p.crm_rfm_monetary, p.crm_segment_id)
-                       IS DISTINCT FROM (c.r, c.f, c.m, c.segment_id)
+                WITH changed AS (
+                    SELECT c.*, p.crm_segment_id AS segment_before, p.crm_rfm_score AS score_before
+                      FROM %(changes)s
+                      JOIN res_partner p ON p.id = c.partner_id
+                     WHERE (p.crm_rfm_recency, p.crm_rfm_frequency, p.crm_rfm_monetary, p.crm_segment_id)
+                           IS DISTINCT FROM (c.r, c.f, c.m, c.segment_id)
+                ), updated AS (
+                    UPDATE res_partner p
+                       SET crm_rfm_recency = c.r,
+                           crm_rfm_frequency = c.f,
+                           crm_rfm_monetary = c.m,
+                           crm_rfm_score = c.score,
+                           crm_segment_id = c.segment_id
+                      FROM changed c
+                     WHERE p.id = c.partner_id
+                 RETURNING p.id
+                ), moved AS (
+                    INSERT INTO crm_relationship_segment_move
+                           (partner_id, company_id, date, segment_from_id, segment_to_id, score_from,
+                            score_to, score_change, create_uid, create_date, write_uid, write_date)
+                    SELECT c.partner_id, COALESCE(c.company_id, p.company_id), %(today)s,
+                           c.segment_before, c.segment_id, c.score_before, c.score, c.score - c.score_before,
+                           %(uid)s, %(now)s, %(uid)s, %(now)s
+                      FROM changed c
+                      JOIN res_partner p ON p.id = c.partner_id
+                     WHERE c.score_before IS NOT NULL AND c.segment_before IS DISTINCT FROM c.segment_id
+                 RETURNING id
+                )
+                SELECT (SELECT count(*) FROM updated), (SELECT count(*) FROM moved)
                 """,
-                changes,
+                changes=changes,
+                today=fields.Date.context_today(self),
+                uid=self.env.uid,
+                now=fields.Datetime.now(),
             )
         )
-        count = self.env.cr.rowcount
+        count, moves = rows[0]
         self.env["res.partner"].invalidate_model(list(RFM_SCORE_FIELDS))
+        if moves:
+            self.env["crm.relationship.segment.move"].invalidate_model()
+            self._trigger_segment_rules()
         return count
+
+    @api.model
+    def _trigger_segment_rules(self):
+        """Start the event rules' job when customers changed segment and a rule watches segments."""
+        rules = self.env["crm.relationship.event.rule"].sudo()
+        if rules.search_count([("rule_type", "=", "segment_change")], limit=1):
+            cron = self.env.ref(
+                "crm_relationship.ir_cron_crm_relationship_event_rule", raise_if_not_found=False
+            )
+            if cron:
+                cron.sudo()._trigger()

@@ -252,6 +252,73 @@ class ResPartner(models.Model):
         groups="crm_relationship.crm_relationship_group_user",
     )
 
+    crm_segment_move_ids = fields.One2many(
+        "crm.relationship.segment.move",
+        "partner_id",
+        string="Segment History",
+        groups="crm_relationship.crm_relationship_group_user",
+    )
+
+    # Predicted value, stored by crm.relationship.value.model._cron_predict()
+    crm_value_model_id = fields.Many2one(
+        "crm.relationship.value.model",
+        string="Prediction Model",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+        groups="crm_relationship.crm_relationship_group_user",
+    )
+    crm_probability_alive = fields.Float(
+        string="Probability Still Active",
+        readonly=True,
+        copy=False,
+        aggregator="avg",
+        help="How likely the customer is still buying from you, from the rhythm of its past purchases "
+        "and the time since the last one (BG/NBD model). A customer who bought only once counts as active.",
+        groups="crm_relationship.crm_relationship_group_user",
+    )
+    crm_predicted_purchases_90d = fields.Float(
+        string="Expected Purchases (90 Days)",
+        digits=(16, 2),
+        readonly=True,
+        copy=False,
+        help="How many purchases (days with an invoice) to expect from the customer in the next 90 days.",
+        groups="crm_relationship.crm_relationship_group_user",
+    )
+    crm_predicted_purchases_12m = fields.Float(
+        string="Expected Purchases (12 Months)",
+        digits=(16, 2),
+        readonly=True,
+        copy=False,
+        help="How many purchases (days with an invoice) to expect from the customer in the next 12 months.",
+        groups="crm_relationship.crm_relationship_group_user",
+    )
+    crm_predicted_revenue_12m = fields.Monetary(
+        string="Predicted Revenue (12 Months)",
+        currency_field="crm_predicted_currency_id",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The expected purchases of the next 12 months times the customer's expected spend per purchase "
+        "(Gamma-Gamma model), untaxed, in the currency of the company that invoices it.",
+        groups="crm_relationship.crm_relationship_group_user",
+    )
+    crm_predicted_currency_id = fields.Many2one(
+        "res.currency",
+        string="Prediction Currency",
+        readonly=True,
+        copy=False,
+        groups="crm_relationship.crm_relationship_group_user",
+    )
+    crm_high_predicted_value = fields.Boolean(
+        string="High Predicted Value",
+        readonly=True,
+        copy=False,
+        help="Among the fifth of its company's customers with the highest predicted revenue.",
+        groups="crm_relationship.crm_relationship_group_user",
+    )
+
     # Profitability and customer events
     crm_margin_this_year = fields.Monetary(
         string="Margin This Year",

@@ -28,3 +28,5 @@ from . import test_res_partner_relationship_status
 from . import test_crm_relationship_id_overflow
 from . import test_crm_relationship_batch_jobs
 from . import test_crm_relationship_readonly
+from . import test_crm_relationship_segment_move
+from . import test_crm_relationship_value_model
