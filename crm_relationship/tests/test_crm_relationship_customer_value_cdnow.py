@@ -70,9 +70,9 @@ class TestCrmRelationshipCustomerValueCdnow(BaseCase):
         self.assertTrue(fit.converged, fit.message)
         self.assertEqual(fit.n_customers, 946)
         params = fit.params
-        # JMR 42(4) publishes p = 6.25, q = 3.74, gamma = 15.44 from the exact spend.  The CSV's mean values
-        # are rounded to cents: p and q agree to the published two decimals, gamma comes out 15.448, within 0.01
-        # of the published value (the rounding moves it in the second decimal).
+        # JMR 42(4) publishes p = 6.25, q = 3.74, gamma = 15.44 from the exact spend.  The CSV's mean
+        # values are rounded to cents: p and q agree to the published two decimals, gamma comes out 15.448,
+        # within 0.01 of the published value (the rounding moves it in the second decimal).
         self.assertEqual((round(params.p, 2), round(params.q, 2)), (6.25, 3.74))
         self.assertAlmostEqual(params.gamma, 15.44, delta=0.01)
         self.assertTrue(params.has_finite_mean)
