@@ -30,3 +30,5 @@ from . import test_crm_relationship_batch_jobs
 from . import test_crm_relationship_readonly
 from . import test_crm_relationship_segment_move
 from . import test_crm_relationship_value_model
+from . import test_crm_relationship_customer_value_model
+from . import test_crm_relationship_customer_value_cdnow
