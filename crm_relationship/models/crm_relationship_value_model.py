@@ -335,7 +335,8 @@ class CrmRelationshipValueModel(models.Model):
             "partner_ids": np.array(columns[0], dtype=np.int64),
             "x": purchases - 1,
             "t_x": (first - last) / DAYS_PER_WEEK,
-            "T": first / DAYS_PER_WEEK,
+            # the day of the first purchase counts as one day of history
+            "T": np.maximum(first, 1.0) / DAYS_PER_WEEK,
             "mean_value": np.divide(
                 repeat_amount, purchases - 1, out=np.zeros_like(repeat_amount), where=purchases > 1
             ),

@@ -24,12 +24,13 @@ HISTORY = {
     "Undici Gas": ([365, 20], 650.0),
     "Dodici Aria": ([800, 400], 2000.0),
     "Tredici Vapore": ([150, 140], 350.0),
+    "Quattordici Nuovo": ([0], 450.0),
 }
 
 
 @tagged("post_install", "-at_install")
 class TestCrmRelationshipValueModel(CronJobMixin, CrmRelationshipAnalyticsCase):
-    """Thirteen customers of one company with the purchase days of :data:`HISTORY`.
+    """Fourteen customers of one company with the purchase days of :data:`HISTORY`.
 
     A purchase is a day with invoices: Otto's two invoices of 60 days ago are
     one purchase of 1,000; Sette's credit note is no purchase and does not
@@ -72,7 +73,8 @@ class TestCrmRelationshipValueModel(CronJobMixin, CrmRelationshipAnalyticsCase):
         x = len(purchase_days) - 1
         first, last = purchase_days[0], purchase_days[-1]
         mean = sum(per_day[1:]) / x if x else 0.0
-        return x, (first - last) / 7, first / 7, mean
+        # a first purchase today counts as one day of history
+        return x, (first - last) / 7, max(first, 1) / 7, mean
 
     def _company_model(self):
         return self.Model.search([("company_id", "=", self.company_a.id)], order="id desc", limit=1)
@@ -109,7 +111,7 @@ class TestCrmRelationshipValueModel(CronJobMixin, CrmRelationshipAnalyticsCase):
         self.Model.with_user(self.rel_manager).action_predict()
         model = self._company_model()
         self.assertEqual(model.state, "done")
-        self.assertEqual((model.customer_count, model.repeat_customer_count), (13, 10))
+        self.assertEqual((model.customer_count, model.repeat_customer_count), (14, 10))
         bg = customer_value.BgNbdParams(model.bgnbd_r, model.bgnbd_alpha, model.bgnbd_a, model.bgnbd_b)
         gg = customer_value.GammaGammaParams(model.gg_p, model.gg_q, model.gg_gamma)
         self.assertTrue(gg.has_finite_mean)
@@ -132,6 +134,9 @@ class TestCrmRelationshipValueModel(CronJobMixin, CrmRelationshipAnalyticsCase):
             self.assertEqual(partner.crm_predicted_currency_id, self.company_a.currency_id)
         uno, due, tre = (self.customers[n] for n in ("Uno Caldaie", "Due Impianti", "Tre Servizi"))
         self.assertEqual(tre.crm_probability_alive, 1.0, "one purchase only: still active for the model")
+        newcomer = self.customers["Quattordici Nuovo"]
+        self.assertEqual(newcomer.crm_probability_alive, 1.0, "first purchase today")
+        self.assertGreater(newcomer.crm_predicted_purchases_12m, 0)
         self.assertGreater(
             uno.crm_probability_alive, due.crm_probability_alive, "Due stopped buying long ago"
         )
@@ -160,7 +165,7 @@ class TestCrmRelationshipValueModel(CronJobMixin, CrmRelationshipAnalyticsCase):
     def test_check_on_own_history(self):
         self.Model.with_user(self.rel_manager).action_predict()
         model = self._company_model()
-        # customers whose first purchase is older than the 90 days checked: all but Tre, Otto, Dieci
+        # first purchase older than the 90 days checked: all but Tre, Otto, Dieci, Quattordici
         self.assertEqual(model.holdout_days, 90)
         self.assertEqual(model.holdout_customer_count, 10)
         self.assertEqual(model.holdout_actual, 3, "Uno 10 days ago, Cinque 50 days ago, Undici 20 days ago")
@@ -173,11 +178,11 @@ class TestCrmRelationshipValueModel(CronJobMixin, CrmRelationshipAnalyticsCase):
         self.assertEqual(action["domain"], [("model_id", "=", model.id)])
 
     def test_company_without_enough_history(self):
-        self.env["ir.config_parameter"].set_param("crm_relationship.value_min_customers", "14")
+        self.env["ir.config_parameter"].set_param("crm_relationship.value_min_customers", "15")
         self.Model.with_user(self.rel_manager).action_predict()
         model = self._company_model()
         self.assertEqual(model.state, "insufficient")
-        self.assertIn("14 customers", model.note)
+        self.assertIn("15 customers", model.note)
         self.assertFalse(self.customers["Uno Caldaie"].crm_value_model_id)
         # enough history again the same day: the company is fitted, no second record left
         self.env["ir.config_parameter"].set_param("crm_relationship.value_min_customers", "10")
