@@ -1,0 +1,1 @@
+from odoo.tests import tagged  # noqa: F401
