@@ -74,5 +74,5 @@ class CrmRelationshipMailingAudience(models.Model):
         )
         count = self.env.cr.rowcount
         self.invalidate_model()
-        mailing.invalidate_recordset(["crm_audience_ids"])
+        mailing.invalidate_recordset(["crm_audience_ids", "crm_held_back_count"])
         return count

@@ -77,7 +77,9 @@ class CrmMailingCase(CrmRelationshipAnalyticsCase, MassMailCase, CronJobMixin):
     def _expected_held_back(mailing, customers, share):
         """The customers held back: the first round(n × share) of ``customers`` by md5 of
         '<mailing id>:<partner id>', rounded half up, computed here without SQL."""
-        ranked = sorted(customers, key=lambda c: (hashlib.md5(f"{mailing.id}:{c.id}".encode()).hexdigest(), c.id))
+        ranked = sorted(
+            customers, key=lambda c: (hashlib.md5(f"{mailing.id}:{c.id}".encode()).hexdigest(), c.id)
+        )
         held = int(len(customers) * share / 100 + 0.5)
         return set(c.id for c in ranked[:held])
 

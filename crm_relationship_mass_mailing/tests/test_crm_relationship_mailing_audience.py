@@ -26,7 +26,9 @@ class TestCrmRelationshipMailingAudience(CrmMailingCase):
         mailing.invalidate_recordset()
         self.assertFalse(mailing.mailing_filter_id)
         self.assertEqual(
-            mailing.mailing_domain, f"[('crm_segment_id', '=', {segment.id})]", "the mailing keeps its audience"
+            mailing.mailing_domain,
+            f"[('crm_segment_id', '=', {segment.id})]",
+            "the mailing keeps its audience",
         )
 
         segment.action_unarchive()
@@ -58,16 +60,22 @@ class TestCrmRelationshipMailingAudience(CrmMailingCase):
         Partner = self._mailing_env()["res.partner"]
         list_domain = [("crm_segment_id", "=", self.segment_gold.id)]
         # Every customer of the list selected: the list's filter is the audience.
-        action = Partner.with_context(active_ids=gold.ids, active_domain=list_domain).action_crm_send_mailing()
+        action = Partner.with_context(
+            active_ids=gold.ids, active_domain=list_domain
+        ).action_crm_send_mailing()
         self.assertEqual(action["context"]["default_mailing_domain"], repr(list(Domain(list_domain))))
         # Some customers ticked: those customers.
-        action = Partner.with_context(active_ids=gold[:2].ids, active_domain=list_domain).action_crm_send_mailing()
+        action = Partner.with_context(
+            active_ids=gold[:2].ids, active_domain=list_domain
+        ).action_crm_send_mailing()
         domain = Domain(eval(action["context"]["default_mailing_domain"]))  # noqa: S307
         self.assertEqual(set(self.env["res.partner"].search(domain).ids), set(gold[:2].ids))
 
     def test_send_mailing_needs_marketing_rights(self):
         self._create_segment_customers(self.segment_gold, 1)
-        rel_env = self.env(user=self.rel_manager, context=dict(self.env.context, allowed_company_ids=self.company_a.ids))
+        rel_env = self.env(
+            user=self.rel_manager, context=dict(self.env.context, allowed_company_ids=self.company_a.ids)
+        )
         with self.assertRaises(AccessError):
             self.segment_gold.with_env(rel_env).action_crm_send_mailing()
         with self.assertRaises(AccessError):
@@ -84,9 +92,7 @@ class TestCrmRelationshipMailingAudience(CrmMailingCase):
         self.env["mail.blacklist"].create({"email": blacklisted.email})
         no_email.email = False
         self._create_segment_customers(self.segment_silver, 3)
-        mailing = self._create_mailing(
-            [("crm_segment_id", "=", self.segment_gold.id)], crm_control_share=20
-        )
+        mailing = self._create_mailing([("crm_segment_id", "=", self.segment_gold.id)], crm_control_share=20)
         self.assertEqual(mailing.crm_audience_count, 10)
         with self.mock_mail_gateway(mail_unlink_sent=False):
             mailing.action_send_mail()

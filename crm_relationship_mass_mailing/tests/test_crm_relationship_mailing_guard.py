@@ -55,7 +55,9 @@ class TestCrmRelationshipMailingGuard(CrmMailingCase):
     def test_queue_puts_guarded_mailing_back_to_draft_and_sends_the_others(self):
         guarded = self._create_mailing(self.domain, subject="Offerta Oro")
         silver = self._create_segment_customers(self.segment_silver, 3)
-        other = self._create_mailing([("crm_segment_id", "=", self.segment_silver.id)], subject="Offerta Argento")
+        other = self._create_mailing(
+            [("crm_segment_id", "=", self.segment_silver.id)], subject="Offerta Argento"
+        )
         (guarded | other).action_put_in_queue()
         self._create_segment_customers(self.segment_gold, 5, prefix="Nuovo")
         with self.mock_mail_gateway(mail_unlink_sent=False):
