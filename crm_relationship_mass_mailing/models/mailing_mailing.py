@@ -231,9 +231,10 @@ class MailingMailing(models.Model):
     def _crm_get_guard_message(self, previewed, current):
         self.ensure_one()
         return self.env._(
-            "The audience of the mailing '%(subject)s' changed since it was previewed: %(previewed)s recipients "
-            "then, %(current)s now, more than the %(share)s%% allowed. Check the recipients, then press "
-            "'Accept the current audience' (or save the audience again) to send it.",
+            "The audience of the mailing '%(subject)s' changed since it was previewed: "
+            "%(previewed)s recipients then, %(current)s now, more than the %(share)s%% allowed. "
+            "Check the recipients, then press 'Accept the current audience' (or save the audience again) "
+            "to send it.",
             subject=self.subject,
             previewed=previewed,
             current=current,
@@ -300,7 +301,8 @@ class MailingMailing(models.Model):
         self.env["crm.relationship.mailing.audience"].flush_model()
         rows = self.env.execute_query(
             SQL(
-                "SELECT partner_id FROM crm_relationship_mailing_audience WHERE mailing_id = %s AND held_back",
+                """SELECT partner_id FROM crm_relationship_mailing_audience
+                    WHERE mailing_id = %s AND held_back""",
                 self.id,
             )
         )

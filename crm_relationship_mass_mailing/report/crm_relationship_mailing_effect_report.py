@@ -124,7 +124,8 @@ class CrmRelationshipMailingEffectReport(models.Model):
             ),
             periods=SQL(", ").join(
                 SQL(
-                    "sum(move.amount_untaxed_signed) FILTER (WHERE move.invoice_date < %s + %s) AS revenue_%s",
+                    "sum(move.amount_untaxed_signed) FILTER (WHERE move.invoice_date < %s + %s) "
+                    "AS revenue_%s",
                     sent,
                     days,
                     days,
@@ -140,7 +141,8 @@ class CrmRelationshipMailingEffectReport(models.Model):
         columns = [
             SQL(
                 "g.id, g.mailing_id, g.date, g.held_back, g.segment_id, g.company_id, c.currency_id, "
-                "CASE WHEN g.held_back THEN 'held_back' ELSE 'mailed' END AS audience_group, g.customer_count, "
+                "CASE WHEN g.held_back THEN 'held_back' ELSE 'mailed' END AS audience_group, "
+                "g.customer_count, "
                 "CASE WHEN g.held_back THEN 0 ELSE g.customer_count END AS mailed_count"
             )
         ]

@@ -3,7 +3,7 @@ import hashlib
 from odoo.fields import Command
 from odoo.tests import new_test_user
 
-from odoo.addons.crm_relationship.tests.common import CronJobMixin, CrmRelationshipAnalyticsCase
+from odoo.addons.crm_relationship.tests.common import CrmRelationshipAnalyticsCase, CronJobMixin
 from odoo.addons.mass_mailing.tests.common import MassMailCase
 
 
@@ -81,7 +81,7 @@ class CrmMailingCase(CrmRelationshipAnalyticsCase, MassMailCase, CronJobMixin):
             customers, key=lambda c: (hashlib.md5(f"{mailing.id}:{c.id}".encode()).hexdigest(), c.id)
         )
         held = int(len(customers) * share / 100 + 0.5)
-        return set(c.id for c in ranked[:held])
+        return {c.id for c in ranked[:held]}
 
     def _sent_partner_ids(self, mailing):
         """Partners a mail of ``mailing`` went to (traces not cancelled)."""

@@ -68,7 +68,7 @@ class TestCrmRelationshipMailingAudience(CrmMailingCase):
         action = Partner.with_context(
             active_ids=gold[:2].ids, active_domain=list_domain
         ).action_crm_send_mailing()
-        domain = Domain(eval(action["context"]["default_mailing_domain"]))  # noqa: S307
+        domain = Domain(eval(action["context"]["default_mailing_domain"]))
         self.assertEqual(set(self.env["res.partner"].search(domain).ids), set(gold[:2].ids))
 
     def test_send_mailing_needs_marketing_rights(self):
