@@ -16,6 +16,9 @@ class CrmRelationshipMailingAudience(models.Model):
     _order = "mailing_id, id"
     _rec_name = "partner_id"
     _check_company_auto = True
+    # Written once per mailing in one statement, never edited: no author and date columns, whose
+    # foreign keys would be checked for each of the (up to hundreds of thousands of) rows.
+    _log_access = False
 
     mailing_id = fields.Many2one(
         "mailing.mailing", required=True, readonly=True, index=True, ondelete="cascade"
@@ -33,7 +36,7 @@ class CrmRelationshipMailingAudience(models.Model):
     held_back = fields.Boolean(
         readonly=True, help="In the control group: the mailing was not sent to this customer."
     )
-    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    company_id = fields.Many2one("res.company", required=True, readonly=True)
 
     _mailing_partner_uniq = models.UniqueIndex("(mailing_id, partner_id)")
 
@@ -44,7 +47,8 @@ class CrmRelationshipMailingAudience(models.Model):
 
         Within each segment (customers without segment form their own), the
         first ``round(n × share / 100)`` customers (rounded half up) ordered by
-        ``md5('<mailing id>:<partner id>')`` are held back: a random draw that
+        ``md5('<mailing id>:<partner id>')`` (as a uuid: the hexadecimal digest's
+        order, whatever the database's collation) are held back: a random draw that
         gives the same result every time it is made. Return the number of rows.
         """
         self.env.flush_all()
@@ -52,14 +56,14 @@ class CrmRelationshipMailingAudience(models.Model):
             SQL(
                 """
                 INSERT INTO crm_relationship_mailing_audience
-                       (mailing_id, partner_id, segment_id, held_back, company_id,
-                        create_uid, create_date, write_uid, write_date)
+                       (mailing_id, partner_id, segment_id, held_back, company_id)
                 SELECT %(mailing)s, a.id, a.crm_segment_id,
-                       a.rank <= round(a.stratum * %(share)s / 100.0), %(company)s,
-                       %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
+                       a.rank <= round(a.stratum * %(share)s / 100.0), %(company)s
                   FROM (SELECT p.id, p.crm_segment_id,
-                               row_number() OVER (PARTITION BY p.crm_segment_id
-                                                  ORDER BY md5(%(mailing)s || ':' || p.id), p.id) AS rank,
+                               row_number() OVER (
+                                   PARTITION BY p.crm_segment_id
+                                   ORDER BY md5(%(mailing)s || ':' || p.id)::uuid, p.id
+                               ) AS rank,
                                count(*) OVER (PARTITION BY p.crm_segment_id) AS stratum
                           FROM res_partner p
                          WHERE p.id IN %(partners)s) a
@@ -68,7 +72,6 @@ class CrmRelationshipMailingAudience(models.Model):
                 mailing=mailing.id,
                 share=share,
                 company=company.id,
-                uid=self.env.uid,
                 partners=partner_query.subselect(),
             )
         )

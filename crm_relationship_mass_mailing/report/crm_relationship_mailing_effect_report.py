@@ -13,7 +13,8 @@ class CrmRelationshipMailingEffectReport(models.Model):
     Revenue is what the customer (the commercial partner of each recipient)
     was invoiced in the mailing's company, untaxed and net of credit notes,
     in company currency (``account.move._crm_customer_document_sql``), dated
-    in the 30, 60 or 90 days starting with the day the mailing was sent.
+    in the 30, 60 or 90 days starting with the day the mailing was sent (for a
+    mailing still being sent, the day of its last change).
 
     The uplift compares, within each segment, the revenue per customer
     mailed with the revenue per customer held back; the incremental revenue
@@ -76,7 +77,7 @@ class CrmRelationshipMailingEffectReport(models.Model):
                 "held_back",
                 "company_id",
             ],
-            "mailing.mailing": ["sent_date"],
+            "mailing.mailing": ["sent_date", "write_date"],
             "account.move": [
                 "commercial_partner_id",
                 "company_id",
@@ -96,7 +97,7 @@ class CrmRelationshipMailingEffectReport(models.Model):
     @api.model
     def _with(self):
         """``audience``: the customers of each mailing, group and segment, and their revenue per period."""
-        sent = SQL("COALESCE(m.sent_date, a.create_date)::date")
+        sent = SQL("COALESCE(m.sent_date, m.write_date)::date")
         return SQL(
             """
             audience AS (
