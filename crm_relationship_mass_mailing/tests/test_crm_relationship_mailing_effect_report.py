@@ -83,6 +83,13 @@ class TestCrmRelationshipMailingEffectReport(CrmMailingCase):
         )
         self.assertEqual((total, uplift, incremental, per_customer), (4, 280.0, 560.0, 195.0))
 
+    def test_effect_button(self):
+        mailing, __, __ = self._send_mailing()
+        action = mailing.with_user(self.rel_manager).action_view_crm_effect()
+        self.assertEqual(action["res_model"], "crm.relationship.mailing.effect.report")
+        rows = self.env[action["res_model"]].with_user(self.rel_manager).search(action["domain"])
+        self.assertEqual(rows.mailing_id, mailing)
+
     def test_report_access(self):
         mailing, __, __ = self._send_mailing()
         manager_report = self.env["crm.relationship.mailing.effect.report"].with_user(self.rel_manager)
@@ -94,6 +101,13 @@ class TestCrmRelationshipMailingEffectReport(CrmMailingCase):
             [("mailing_id", "=", mailing.id)], ["mailing_id"], ["customer_count:sum"]
         )
         self.assertEqual(groups[0]["customer_count:sum"], 4)
+        # The list as the web client reads it: the mailing's name without rights on mailings.
+        records = manager_report.web_search_read(
+            [("mailing_id", "=", mailing.id)],
+            {"mailing_id": {"fields": {"display_name": {}}}, "customer_count": {}},
+        )["records"]
+        self.assertEqual({r["mailing_id"]["display_name"] for r in records}, {"Offerta di primavera"})
+        self.assertEqual(sum(r["customer_count"] for r in records), 4)
         with self.assertRaises(AccessError):
             self.env["crm.relationship.mailing.effect.report"].with_user(self.rel_user).search([])
         with self.assertRaises(AccessError):
