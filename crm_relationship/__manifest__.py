@@ -57,6 +57,7 @@
         "demo/crm_relationship_equipment_demo.xml",
         "demo/sale_order_demo.xml",
         "demo/crm_relationship_defect_demo.xml",
+        "demo/crm_relationship_value_demo.xml",
         "demo/crm_relationship_analytics_demo.xml",
     ],
     "assets": {

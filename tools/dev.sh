@@ -51,7 +51,7 @@ HTTP_INTERFACE=${CRM_HTTP_INTERFACE:-127.0.0.1}
 DB_RUN=${CRM_DB:-crm_relationship_demo}
 DB_TEST=${CRM_TEST_DB:-crm_relationship_test}
 DB_TEST_BASE=${DB_TEST}_base
-MODULES=${CRM_MODULES:-crm_relationship,crm_relationship_mrp,crm_relationship_phone,crm_relationship_portal,crm_relationship_calendar,crm_relationship_crm}
+MODULES=${CRM_MODULES:-crm_relationship,crm_relationship_mrp,crm_relationship_phone,crm_relationship_portal,crm_relationship_calendar,crm_relationship_crm,crm_relationship_mass_mailing}
 # Add-ons that exist for the tests only, installed in the test database.
 TEST_ADDONS_DIR=tests_integration/addons
 CONF=$STATE/odoo.conf

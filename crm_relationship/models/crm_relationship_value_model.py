@@ -35,6 +35,18 @@ PREDICTION_FIELDS = (
 HIGH_VALUE_SHARE = 0.2
 
 
+def _grouped(*columns):
+    """The distinct rows of ``columns`` as ``(*columns, count)``, and the index of each row among them.
+
+    Customers of one company share few histories (one-time buyers differ only by their first day): the
+    fits and forecasts are computed once per distinct history, the fits weighted by its customers.
+    """
+    rows, inverse, counts = np.unique(
+        np.column_stack(columns), axis=0, return_inverse=True, return_counts=True
+    )
+    return (*rows.T, counts), inverse.ravel()
+
+
 class CrmRelationshipValueModel(models.Model):
     """The customer-value models of a company, fitted on its posted invoices on a day.
 
@@ -369,7 +381,7 @@ class CrmRelationshipValueModel(models.Model):
             )
             return self.create(values)
         try:
-            purchases = customer_value.fit_bgnbd(data["x"], data["t_x"], data["T"])
+            purchases = customer_value.fit_bgnbd(*_grouped(data["x"], data["t_x"], data["T"])[0])
             spend = customer_value.fit_gamma_gamma(data["x"][spenders], data["mean_value"][spenders])
         except ValueError as error:
             _logger.warning("Customer value models of company %s not fitted: %s", company.id, error)
@@ -414,7 +426,7 @@ class CrmRelationshipValueModel(models.Model):
         t_x_cal = (first - data["last_before_days_ago"][before]) / DAYS_PER_WEEK
         T_cal = (first - holdout_days) / DAYS_PER_WEEK
         try:
-            calibration = customer_value.fit_bgnbd(x_cal, t_x_cal, T_cal)
+            calibration = customer_value.fit_bgnbd(*_grouped(x_cal, t_x_cal, T_cal)[0])
         except ValueError:
             return {}
         report = customer_value.holdout_report(
@@ -454,9 +466,11 @@ class CrmRelationshipValueModel(models.Model):
         bg = customer_value.BgNbdParams(self.bgnbd_r, self.bgnbd_alpha, self.bgnbd_a, self.bgnbd_b)
         gg = customer_value.GammaGammaParams(self.gg_p, self.gg_q, self.gg_gamma)
         x, t_x, T = data["x"], data["t_x"], data["T"]
-        alive = customer_value.probability_alive(bg, x, t_x, T)
-        next_90 = customer_value.expected_purchases(bg, 90 / DAYS_PER_WEEK, x, t_x, T)
-        next_year = customer_value.expected_purchases(bg, 365 / DAYS_PER_WEEK, x, t_x, T)
+        # customers with the same history get the same forecasts: computed once per history
+        (x_u, t_x_u, T_u, _count), inverse = _grouped(x, t_x, T)
+        alive = customer_value.probability_alive(bg, x_u, t_x_u, T_u)[inverse]
+        next_90 = customer_value.expected_purchases(bg, 90 / DAYS_PER_WEEK, x_u, t_x_u, T_u)[inverse]
+        next_year = customer_value.expected_purchases(bg, 365 / DAYS_PER_WEEK, x_u, t_x_u, T_u)[inverse]
         if gg.has_finite_mean:
             # a customer whose repeat purchases were all credited back spends as an unknown one
             mean_value = np.where(data["mean_value"] > 0, data["mean_value"], 0.0)

@@ -192,6 +192,34 @@ class TestCrmRelationshipCustomerValueModel(BaseCase):
         )
         self.assertAlmostEqual(cv.expected_purchases_new(CDNOW_PARAMS, t), new, 5)
 
+    def test_concentrated_dropout(self):
+        """Small data sets can fit a dropout distribution concentrated on one value (a and b in the
+        millions): the forecasts stay finite and match the integral over the beta density."""
+        degenerate = cv.BgNbdParams(r=1.2952, alpha=11.9192, a=3351174.8444, b=13794920.706)
+        x, t_x, T = np.array([0.0, 1, 5, 8]), np.array([0.0, 10, 50, 100]), np.array([5.0, 60, 100, 150])
+        expected = cv.expected_purchases(degenerate, 52.0, x, t_x, T)
+        self.assertTrue(np.all(np.isfinite(expected)) and np.all(expected > 0), expected)
+        # an active customer's purchases with p at its mean: (1 - (beta / (beta + p t))^r1) / p
+        p0 = degenerate.a / (degenerate.a + degenerate.b)
+        r1, beta = degenerate.r + x[0], degenerate.alpha + T[0]
+        self.assertAlmostEqual(expected[0], -math.expm1(-r1 * math.log1p(p0 * 52.0 / beta)) / p0, 6)
+        for a, b in ((600.0, 2400.0), (5000.0, 20000.0), (1000.0, 3.0), (2.0, 1000.0)):
+            params = cv.BgNbdParams(r=1.3, alpha=15.0, a=a, b=b)
+            dropout = special.betaln(a, b)
+
+            def density(p, a=a, b=b, dropout=dropout):
+                return math.exp((a - 1) * math.log(p) + (b - 1) * math.log1p(-p) - dropout)
+
+            mean, spread = a / (a + b), math.sqrt(a * b / ((a + b) ** 2 * (a + b + 1)))
+            integral, _error = integrate.quad(
+                lambda p, r1=1.3, beta=15.0: -math.expm1(-r1 * math.log1p(p * 52.0 / beta)) / p * density(p),
+                max(mean - 12 * spread, 1e-12),
+                min(mean + 12 * spread, 1 - 1e-12),
+                epsrel=1e-12,
+                limit=500,
+            )
+            self.assertAlmostEqual(cv.expected_purchases_new(params, 52.0) / integral, 1.0, 5, (a, b))
+
     def test_simulated_holdout_beats_the_naive_forecast(self):
         rng = np.random.default_rng(2005)
         truth = cv.BgNbdParams(r=0.25, alpha=4.0, a=0.8, b=2.5)

@@ -49,6 +49,8 @@ MIN_CUSTOMERS = 10
 
 # Parameters are optimised as logarithms inside these bounds (about 1e-11 .. 7e10).
 _LOG_BOUNDS = (-25.0, 25.0)
+# From this value of a or b the dropout distribution is concentrated enough for a second-order expansion.
+_CONCENTRATED = 300.0
 # Below this distance from a = 1 the closed forms of eq. (9)/(10) are 0/0; they are interpolated in a instead.
 _A_NEAR_ONE = 1e-4
 
@@ -326,6 +328,26 @@ def _alive_expectation_quad(r1, beta, a, b1, t):
     return low + high
 
 
+def _alive_expectation_concentrated(r1, beta, a, b1, t):
+    """``_alive_expectation`` when the dropout distribution Beta(a, b1) is concentrated (a or b1 in the
+    hundreds and more, which small data sets fit): second-order expansion around its mean p0,
+
+    E = g(p0) + g''(p0) Var(p) / 2 + O(Var(p)^2),  g(p) = (1 - (beta / (beta + p t))^r1) / p,
+
+    g'' by central differences.  Where this applies, the closed form's hypergeometric function overflows and
+    the quadrature's end-point substitutions underflow (0.5^a is 0 in floating point for a > 1075).
+    """
+    p0 = a / (a + b1)
+    variance = a * b1 / ((a + b1) ** 2 * (a + b1 + 1.0))
+
+    def g(p):
+        return -np.expm1(-r1 * np.log1p(p * t / beta)) / p
+
+    h = np.minimum(np.sqrt(variance), np.minimum(p0, 1.0 - p0) / 2.0)
+    second = (g(p0 + h) - 2.0 * g(p0) + g(p0 - h)) / h**2
+    return g(p0) + second * variance / 2.0
+
+
 def _hyp2f1_series(a, b, c, z, max_terms=200_000):
     """Scalar 2F1(a, b; c; z) summed term by term (|z| < 1), where scipy's hyp2f1 gives no usable value."""
     term = total = 1.0
@@ -404,6 +426,12 @@ def _alive_expectation(r1, beta, a, b1, t):
         value = _alive_expectation_closed(r1, beta, a, b1, t)
     value = np.array(value, dtype=float)
     bad = ~np.isfinite(value) | (a + b1 - 1.0 <= 0)
+    concentrated = bad & (np.maximum(a, b1) >= _CONCENTRATED)
+    if np.any(concentrated):
+        value[concentrated] = _alive_expectation_concentrated(
+            r1[concentrated], beta[concentrated], a, b1[concentrated], t[concentrated]
+        )
+        bad &= ~concentrated
     if np.any(bad):
         value[bad] = [
             _alive_expectation_quad(float(rr), float(bb), a, float(b_1), float(tt))
