@@ -184,9 +184,19 @@ class MailingMailing(models.Model):
         return {mailing.id: mailing.total for mailing in self}
 
     def _crm_store_audience_count(self):
+        """Store the audience counted now as the one previewed.
+
+        A mailing whose domain does not apply to its model (a saved filter of
+        another model, refused by Odoo's own check) has no audience to preview:
+        it keeps the one it had.
+        """
         by_count = {}
-        for mailing_id, count in self._crm_count_audience().items():
-            by_count.setdefault(count, []).append(mailing_id)
+        for mailing in self:
+            try:
+                count = mailing._crm_count_audience()[mailing.id]
+            except ValueError:
+                continue
+            by_count.setdefault(count, []).append(mailing.id)
         now = fields.Datetime.now()
         for count, mailing_ids in by_count.items():
             super(MailingMailing, self.browse(mailing_ids)).write(

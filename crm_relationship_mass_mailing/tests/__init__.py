@@ -2,3 +2,4 @@ from . import test_crm_relationship_mailing_audience
 from . import test_crm_relationship_mailing_control
 from . import test_crm_relationship_mailing_effect_report
 from . import test_crm_relationship_mailing_guard
+from . import test_crm_relationship_mailing_i18n
