@@ -971,6 +971,62 @@ class CrmRelationshipTwoCompaniesCase(CrmRelationshipCase):
         records["crm.relationship.defect.recall.log"] = env["crm.relationship.defect.recall.log"].create(
             {"defect_id": cls.defect_b.id, "user_id": cls.user_b.id, "mode": "call"}
         )
+        records["crm.relationship.segment.move"] = (
+            env["crm.relationship.segment.move"]
+            .sudo()
+            .create(
+                {
+                    "partner_id": cls.customer_b.id,
+                    "company_id": company.id,
+                    "segment_to_id": env.ref("crm_relationship.crm_relationship_rfm_segment_champions").id,
+                    "score_to": 14,
+                }
+            )
+            .sudo(False)
+        )
+        value_model = (
+            env["crm.relationship.value.model"]
+            .sudo()
+            .create(
+                {
+                    "company_id": company.id,
+                    "date": fields.Date.today(),
+                    "state": "done",
+                    "line_ids": [
+                        Command.create(
+                            {
+                                "purchases_group": "0",
+                                "series": "actual",
+                                "customer_count": 1,
+                                "purchases": 1.0,
+                            }
+                        )
+                    ],
+                }
+            )
+            .sudo(False)
+        )
+        records["crm.relationship.value.model"] = value_model
+        records["crm.relationship.value.model.line"] = value_model.line_ids
+        if "crm.relationship.mailing.audience" in env:
+            # a mailing of company B to its customer (e-mail marketing bridge), its audience and effect
+            mailing = (
+                env["mailing.mailing"]
+                .sudo()
+                .create(
+                    {
+                        "subject": "Offerta Beta",
+                        "mailing_model_id": env["ir.model"]._get_id("res.partner"),
+                        "mailing_domain": repr([("id", "=", cls.customer_b.id)]),
+                        "user_id": cls.user_b.id,
+                    }
+                )
+            )
+            env["crm.relationship.mailing.audience"].sudo()._snapshot(
+                mailing, env["res.partner"]._search([("id", "=", cls.customer_b.id)]), 0, company
+            )
+            records["crm.relationship.mailing.audience"] = mailing.sudo().crm_audience_ids.sudo(False)
+            records["mailing.mailing"] = mailing.sudo(False)
         if "crm.relationship.pbx" in env:
             records.update(cls._create_company_b_phone_records(env))
         if "crm.relationship.satisfaction.report" in env:
@@ -1010,6 +1066,7 @@ class CrmRelationshipTwoCompaniesCase(CrmRelationshipCase):
             "crm.relationship.defect.report",
             "crm.relationship.satisfaction.report",
             "crm.relationship.conversion.report",
+            "crm.relationship.mailing.effect.report",
         ):
             if report in env:
                 records[report] = env[report].search(company_b_domain)

@@ -10,6 +10,7 @@ OUR_MODULES = (
     "crm_relationship_mrp",
     "crm_relationship_phone",
     "crm_relationship_portal",
+    "crm_relationship_mass_mailing",
 )
 OPERATIONS = ("read", "write", "create", "unlink")
 
@@ -33,6 +34,11 @@ EXPECTED_ACCESS = {
     "crm.relationship.rfm.segment": {USER: "r", MANAGER: ALL},
     "crm.relationship.event.rule": {USER: "r", MANAGER: ALL},
     "crm.relationship.event.log": {USER: "r", MANAGER: ALL},
+    # Written by the RFM job only; managers may delete the history.
+    "crm.relationship.segment.move": {USER: "r", MANAGER: "ru"},
+    # Fitted by the nightly job; managers compute them now (create) and delete old ones.
+    "crm.relationship.value.model": {USER: "r", MANAGER: "rcu"},
+    "crm.relationship.value.model.line": {USER: "r", MANAGER: "rcu"},
     # Installed base and defect reports: users register and report, managers delete.
     "crm.relationship.equipment": {USER: "rwc", MANAGER: ALL},
     "crm.relationship.defect": {USER: "rwc", MANAGER: ALL},
@@ -64,6 +70,10 @@ EXPECTED_ACCESS = {
     "crm.relationship.satisfaction.report": {MANAGER: "r"},
     # CRM bridge: the pipeline conversion analysis (an SQL view) is read by managers.
     "crm.relationship.conversion.report": {MANAGER: "r"},
+    # E-mail marketing bridge: a mailing's audience at send time, written by the send only (read by
+    # managers for the effect; marketing users are no role here); the effect analysis for managers.
+    "crm.relationship.mailing.audience": {MANAGER: "r"},
+    "crm.relationship.mailing.effect.report": {MANAGER: "r"},
     # Abstract mixins of the reports: no table, no records, no rights.
     "crm.relationship.report.mixin": {},
     "crm.relationship.defect.rate.mixin": {},
@@ -114,6 +124,11 @@ EXPECTED_RULES = {
     "crm_relationship_phone.crm_relationship_phone_call_rule_company": "company",
     "crm_relationship_portal.crm_relationship_satisfaction_report_rule_company": "company",
     "crm_relationship_crm.crm_relationship_conversion_report_rule_company": "company or none",
+    "crm_relationship.crm_relationship_segment_move_rule_company": "company or none",
+    "crm_relationship.crm_relationship_value_model_rule_company": "company",
+    "crm_relationship.crm_relationship_value_model_line_rule_company": "company",
+    "crm_relationship_mass_mailing.crm_relationship_mailing_audience_rule_company": "company",
+    "crm_relationship_mass_mailing.crm_relationship_mailing_effect_report_rule_company": "company",
 }
 
 # Company models whose company-B rows the fixture cannot build cheaply: their rule's
@@ -179,6 +194,10 @@ class TestCrmRelationshipAccessMatrix(CrmRelationshipTwoCompaniesCase):
             and (
                 not xmlid.startswith("crm_relationship_crm.")
                 or "crm.relationship.conversion.report" in self.env
+            )
+            and (
+                not xmlid.startswith("crm_relationship_mass_mailing.")
+                or "crm.relationship.mailing.audience" in self.env
             )
         }
         self.assertEqual(sorted(xmlids - expected), [], "New record rules: describe them here and test them")

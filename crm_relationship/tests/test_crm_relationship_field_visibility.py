@@ -16,6 +16,7 @@ OUR_MODULES = (
     "crm_relationship_mrp",
     "crm_relationship_phone",
     "crm_relationship_portal",
+    "crm_relationship_mass_mailing",
 )
 
 PORTAL = "portal"
@@ -79,6 +80,15 @@ PARTNER_FIELDS = {
             "crm_rfm_monetary",
             "crm_rfm_score",
             "crm_segment_id",
+            "crm_segment_move_ids",
+            # Predicted value: probability still active, expected purchases and revenue, the model.
+            "crm_value_model_id",
+            "crm_probability_alive",
+            "crm_predicted_purchases_90d",
+            "crm_predicted_purchases_12m",
+            "crm_predicted_revenue_12m",
+            "crm_predicted_currency_id",
+            "crm_high_predicted_value",
             # Customer satisfaction (portal add-on): last answer, 12-month average and response rate.
             "crm_rating_last_text",
             "crm_rating_last_date",
@@ -177,6 +187,22 @@ EXPECTED_READERS = {
     ("crm.lead", "crm_customer_id"): NOBODY,
     ("crm.lead", "crm_call_ids"): NOBODY,
     ("crm.lead", "crm_call_count"): NOBODY,
+    # E-mail marketing bridge: a mailing's previewed audience and control group are for marketing
+    # users (none of the probed roles); a saved audience names its segment for whoever reads filters
+    # (marketing users); the guard's share is read with the mailing's company, in the mail queue too.
+    **dict.fromkeys(
+        [
+            ("mailing.mailing", "crm_audience_count"),
+            ("mailing.mailing", "crm_audience_date"),
+            ("mailing.mailing", "crm_control_share"),
+            ("mailing.mailing", "crm_audience_ids"),
+            ("mailing.mailing", "crm_held_back_count"),
+            ("mailing.filter", "crm_segment_id"),
+            ("res.config.settings", "crm_mailing_guard_share"),
+        ],
+        NOBODY,
+    ),
+    ("res.company", "crm_mailing_guard_share"): EVERYONE,
     # Telephony: who answers which extension and queue, for the call center and its managers.
     ("res.users", "crm_pbx_extension_ids"): RELATIONSHIP,
     ("res.users", "crm_pbx_queue_ids"): RELATIONSHIP,
@@ -276,6 +302,16 @@ class TestCrmRelationshipFieldVisibility(CrmRelationshipCase):
                     ),
                 }
             )
+        if "mailing.mailing" in cls.env:
+            # a mailing to the segment and its saved audience (e-mail marketing bridge)
+            cls.mailing = cls.env["mailing.mailing"].create(
+                {
+                    "subject": "Offerta riservata",
+                    "mailing_model_id": cls.env["ir.model"]._get_id("res.partner"),
+                    "mailing_domain": repr([("crm_segment_id", "=", cls.segment.id)]),
+                }
+            )
+            cls.mailing_filter = cls.env["mailing.filter"].search([("crm_segment_id", "=", cls.segment.id)])
         if "crm.lead" in cls.env:
             cls.lead = cls.env["crm.lead"].create(
                 {"name": "Opportunità riservata", "type": "opportunity", "partner_id": cls.customer.id}
@@ -298,6 +334,9 @@ class TestCrmRelationshipFieldVisibility(CrmRelationshipCase):
             records["calendar.event"] = self.event
         if "crm.lead" in self.env:
             records["crm.lead"] = self.lead
+        if "mailing.mailing" in self.env:
+            records["mailing.mailing"] = self.mailing
+            records["mailing.filter"] = self.mailing_filter
         self.assertIn(model, records, f"Give the field-visibility test a record of {model} to read.")
         return records[model]
 

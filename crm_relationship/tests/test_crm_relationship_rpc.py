@@ -240,6 +240,15 @@ class TestCrmRelationshipRpc(CrmRelationshipTwoCompaniesCase):
                 "rating": 1,
                 "consumed": True,
             }
+        if model == "crm.relationship.rfm.segment":
+            return {"name": "Sonda"}  # shared by every company
+        if model == "mailing.mailing":
+            # a mailing to company B's customer (e-mail marketing bridge)
+            return {
+                "subject": "Sonda",
+                "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
+                "mailing_domain": repr([("id", "=", self.customer_b.id)]),
+            }
         self.assertIn(model, values, f"Give the RPC test the values {model}.create() is probed with")
         return dict(values[model], company_id=self.company_b.id)
 
@@ -249,6 +258,10 @@ class TestCrmRelationshipRpc(CrmRelationshipTwoCompaniesCase):
             return {"company_id": self.company_a.id}
         if model == "rating.rating":
             return {"rating": 1, "feedback": "Sonda"}
+        if model == "crm.relationship.rfm.segment":
+            return {"name": "Sonda"}
+        if model == "mailing.mailing":
+            return {"mailing_domain": "[]"}
         if model == "calendar.event":
             return {"start": "2030-01-01 09:00:00", "stop": "2030-01-01 10:00:00"}
         return (
