@@ -34,7 +34,6 @@ class CrmRelationshipSegmentMove(models.Model):
     score_from = fields.Integer(string="Score Before", readonly=True, aggregator="avg")
     score_to = fields.Integer(string="Score After", readonly=True, aggregator="avg")
     score_change = fields.Integer(
-        string="Score Change",
         readonly=True,
         aggregator="avg",
         help="RFM score after minus before: negative when the customer is cooling down.",

@@ -1,3 +1,4 @@
+import logging
 import math
 import time
 
@@ -8,6 +9,7 @@ from odoo.tests import BaseCase, tagged
 
 from odoo.addons.crm_relationship.tools import customer_value as cv
 
+_logger = logging.getLogger(__name__)
 CDNOW_PARAMS = cv.BgNbdParams(r=0.243, alpha=4.414, a=0.793, b=2.426)
 
 
@@ -275,7 +277,7 @@ class TestCrmRelationshipCustomerValueModel(BaseCase):
         start = time.perf_counter()
         grouped = cv.fit_bgnbd(x_g, t_x_g, T_g, weights=counts)
         grouped_seconds = time.perf_counter() - start
-        print(
+        _logger.info(
             f"BG/NBD fit of 100,000 customers: {seconds:.3f} s; grouped in {len(counts)} rows: "
             f"{grouped_seconds:.3f} s"
         )

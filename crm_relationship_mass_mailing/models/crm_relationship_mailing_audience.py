@@ -28,7 +28,6 @@ class CrmRelationshipMailingAudience(models.Model):
     )
     segment_id = fields.Many2one(
         "crm.relationship.rfm.segment",
-        string="Segment",
         readonly=True,
         ondelete="set null",
         help="The customer's segment when the mailing was sent.",

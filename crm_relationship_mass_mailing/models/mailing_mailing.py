@@ -199,9 +199,7 @@ class MailingMailing(models.Model):
             by_count.setdefault(count, []).append(mailing.id)
         now = fields.Datetime.now()
         for count, mailing_ids in by_count.items():
-            super(MailingMailing, self.browse(mailing_ids)).write(
-                {"crm_audience_count": count, "crm_audience_date": now}
-            )
+            self.browse(mailing_ids).write({"crm_audience_count": count, "crm_audience_date": now})
 
     def _crm_get_company(self):
         """The company whose settings and currency apply to the mailing: that of its responsible."""

@@ -29,13 +29,13 @@ class CrmRelationshipMailingEffectReport(models.Model):
     _order = "date desc, mailing_id desc, held_back, segment_id"
     _rec_name = "mailing_id"
 
-    mailing_id = fields.Many2one("mailing.mailing", string="Mailing", readonly=True)
+    mailing_id = fields.Many2one("mailing.mailing", readonly=True)
     date = fields.Date(string="Sent on", readonly=True)
-    held_back = fields.Boolean(string="Held Back", readonly=True)
+    held_back = fields.Boolean(readonly=True)
     audience_group = fields.Selection(
         [("mailed", "Mailed"), ("held_back", "Held Back")], string="Group", readonly=True
     )
-    segment_id = fields.Many2one("crm.relationship.rfm.segment", string="Segment", readonly=True)
+    segment_id = fields.Many2one("crm.relationship.rfm.segment", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     currency_id = fields.Many2one("res.currency", readonly=True)
     customer_count = fields.Integer(string="# Customers", readonly=True)

@@ -1,3 +1,5 @@
+import ast
+
 from odoo.exceptions import AccessError
 from odoo.fields import Domain
 from odoo.tests import Form, tagged
@@ -68,7 +70,7 @@ class TestCrmRelationshipMailingAudience(CrmMailingCase):
         action = Partner.with_context(
             active_ids=gold[:2].ids, active_domain=list_domain
         ).action_crm_send_mailing()
-        domain = Domain(eval(action["context"]["default_mailing_domain"]))
+        domain = Domain(ast.literal_eval(action["context"]["default_mailing_domain"]))
         self.assertEqual(set(self.env["res.partner"].search(domain).ids), set(gold[:2].ids))
 
     def test_send_mailing_needs_marketing_rights(self):
