@@ -31,10 +31,9 @@ import time
 from datetime import timedelta
 
 import numpy as np
-from bench_rfm import LINES_PER_INVOICE, clone
+from bench_rfm import seed_customers, seed_invoices, seed_template
 
 import odoo
-from odoo.fields import Command
 from odoo.tools import SQL
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -71,42 +70,8 @@ def simulate(customers, rng):
 
 def seed(env, customers):
     """Create the customers and their invoices; return (customers, invoices, invoice lines)."""
-    Partner = env["res.partner"]
-    customer = Partner.create({"name": "Bench CLV customer", "is_company": True})
-    product = env["product.product"].create(
-        {"name": "Bench CLV product", "type": "consu", "list_price": 100.0, "taxes_id": [Command.clear()]}
-    )
-    invoice = env["account.move"].create(
-        {
-            "move_type": "out_invoice",
-            "partner_id": customer.id,
-            "invoice_line_ids": [Command.create({"product_id": product.id, "tax_ids": [Command.clear()]})],
-        }
-    )
-    invoice.action_post()
-    env.flush_all()
-    line = invoice.invoice_line_ids
-    clone(
-        env,
-        "res_partner",
-        customer.id,
-        SQL("SELECT g FROM generate_series(1, %s) g", customers),
-        {"name": "'Bench CLV customer ' || s.g", "complete_name": "'Bench CLV customer ' || s.g"},
-    )
-    env.execute_query(
-        SQL(
-            """CREATE TEMP TABLE bench_clv_customer AS
-               SELECT row_number() OVER (ORDER BY id) AS n, id FROM res_partner
-                WHERE name LIKE 'Bench CLV customer %%' AND commercial_partner_id = %s AND id != %s""",
-            customer.id,
-            customer.id,
-        )
-    )
-    env.execute_query(
-        SQL(
-            "UPDATE res_partner p SET commercial_partner_id = p.id FROM bench_clv_customer b WHERE b.id = p.id"
-        )
-    )
+    customer, invoice = seed_template(env, "Bench CLV")
+    seed_customers(env, customer, customers, "bench_clv_customer")
     purchases = simulate(customers, np.random.default_rng(42))
     index, days, amounts = zip(*purchases, strict=True)
     env.execute_query(
@@ -121,50 +86,8 @@ def seed(env, customers):
             list(amounts),
         )
     )
-    clone(
-        env,
-        "account_move",
-        invoice.id,
-        SQL("SELECT * FROM bench_clv_invoice"),
-        {
-            "name": "t.name || '-' || s.g",
-            "partner_id": "s.partner_id",
-            "commercial_partner_id": "s.partner_id",
-            "invoice_date": "s.day",
-            "date": "s.day",
-            "amount_untaxed": "s.amount",
-            "amount_untaxed_signed": "s.amount",
-            "amount_total": "s.amount",
-            "amount_total_signed": "s.amount",
-            "amount_residual": "s.amount",
-            "amount_residual_signed": "s.amount",
-        },
-    )
-    env.execute_query(
-        SQL(
-            """CREATE TEMP TABLE bench_clv_move AS
-               SELECT m.id, m.partner_id FROM account_move m WHERE m.name LIKE %s AND m.id != %s""",
-            f"{invoice.name}-%",
-            invoice.id,
-        )
-    )
-    clone(
-        env,
-        "account_move_line",
-        line.id,
-        SQL(
-            "SELECT m.id AS move_id, m.partner_id, l FROM bench_clv_move m, generate_series(1, %s) l",
-            LINES_PER_INVOICE,
-        ),
-        {"move_id": "s.move_id", "partner_id": "s.partner_id"},
-    )
-    env.execute_query(SQL("ANALYZE res_partner; ANALYZE account_move; ANALYZE account_move_line"))
-    return env.execute_query(
-        SQL(
-            """SELECT (SELECT count(*) FROM bench_clv_customer), (SELECT count(*) FROM bench_clv_move),
-                      (SELECT count(*) FROM account_move_line l JOIN bench_clv_move m ON m.id = l.move_id)"""
-        )
-    )[0]
+    moves, lines = seed_invoices(env, invoice, SQL("SELECT * FROM bench_clv_invoice"), "bench_clv_move")
+    return customers, moves, lines
 
 
 def raw_summaries(env):

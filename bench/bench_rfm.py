@@ -74,12 +74,12 @@ def clone(env, table, template_id, source, overrides):
     )
 
 
-def seed(env, customers, invoices):
-    """``customers`` companies, ``invoices`` posted invoices spread unevenly among them, 4 lines each."""
-    Partner = env["res.partner"]
-    customer = Partner.create({"name": "Bench RFM customer", "is_company": True})
+def seed_template(env, label):
+    """A customer, a product and a posted invoice of one line made through the ORM, named ``label``:
+    the rows the seeding copies, so that every column is realistic."""
+    customer = env["res.partner"].create({"name": f"{label} customer", "is_company": True})
     product = env["product.product"].create(
-        {"name": "Bench RFM product", "type": "consu", "list_price": 100.0, "taxes_id": [Command.clear()]}
+        {"name": f"{label} product", "type": "consu", "list_price": 100.0, "taxes_id": [Command.clear()]}
     )
     invoice = env["account.move"].create(
         {
@@ -90,47 +90,47 @@ def seed(env, customers, invoices):
     )
     invoice.action_post()
     env.flush_all()
-    line = invoice.invoice_line_ids
-    env.execute_query(SQL("SELECT setseed(0.42)"))
+    return customer, invoice
+
+
+def seed_customers(env, customer, count, table):
+    """``count`` copies of ``customer``, each its own commercial partner, numbered 1..count in the
+    temporary ``table`` (n, id)."""
+    name = customer.name
     clone(
         env,
         "res_partner",
         customer.id,
-        SQL("SELECT g FROM generate_series(1, %s) g", customers),
-        {"name": "'Bench RFM customer ' || s.g", "complete_name": "'Bench RFM customer ' || s.g"},
+        SQL("SELECT g FROM generate_series(1, %s) g", count),
+        {"name": f"'{name} ' || s.g", "complete_name": f"'{name} ' || s.g"},
     )
     env.execute_query(
         SQL(
-            """CREATE TEMP TABLE bench_rfm_customer AS
+            """CREATE TEMP TABLE %s AS
                SELECT row_number() OVER (ORDER BY id) AS n, id FROM res_partner
-                WHERE name LIKE 'Bench RFM customer %%' AND commercial_partner_id = %s AND id != %s""",
+                WHERE name LIKE %s AND commercial_partner_id = %s AND id != %s""",
+            SQL.identifier(table),
+            f"{name} %",
             customer.id,
             customer.id,
         )
     )
     env.execute_query(
         SQL(
-            "UPDATE res_partner p SET commercial_partner_id = p.id FROM bench_rfm_customer b WHERE b.id = p.id"
+            "UPDATE res_partner p SET commercial_partner_id = p.id FROM %s b WHERE b.id = p.id",
+            SQL.identifier(table),
         )
     )
-    # Uneven: a few customers buy a lot, most buy little (random()^3 skews toward the first ones).
-    env.execute_query(
-        SQL(
-            """CREATE TEMP TABLE bench_rfm_invoice AS
-               SELECT r.g, c.id AS partner_id, (current_date - (random() * 1000)::int) AS day,
-                      round((50 + random() * 5000)::numeric, 2) AS amount
-                 FROM (SELECT g, 1 + floor(%s * power(random(), 3))::int AS n
-                         FROM generate_series(1, %s) g) r
-                 JOIN bench_rfm_customer c ON c.n = r.n""",
-            customers,
-            invoices,
-        )
-    )
+
+
+def seed_invoices(env, invoice, source, table):
+    """Copies of the posted ``invoice``, one per row ``(g, partner_id, day, amount)`` of the SQL
+    ``source``, with LINES_PER_INVOICE lines each; their ids in the temporary ``table`` (id, partner_id)."""
     clone(
         env,
         "account_move",
         invoice.id,
-        SQL("SELECT * FROM bench_rfm_invoice"),
+        source,
         {
             "name": "t.name || '-' || s.g",
             "partner_id": "s.partner_id",
@@ -147,9 +147,9 @@ def seed(env, customers, invoices):
     )
     env.execute_query(
         SQL(
-            """CREATE TEMP TABLE bench_rfm_move AS
-               SELECT m.id, m.partner_id FROM account_move m
-                WHERE m.name LIKE %s AND m.id != %s""",
+            """CREATE TEMP TABLE %s AS
+               SELECT m.id, m.partner_id FROM account_move m WHERE m.name LIKE %s AND m.id != %s""",
+            SQL.identifier(table),
             f"{invoice.name}-%",
             invoice.id,
         )
@@ -157,9 +157,10 @@ def seed(env, customers, invoices):
     clone(
         env,
         "account_move_line",
-        line.id,
+        invoice.invoice_line_ids.id,
         SQL(
-            "SELECT m.id AS move_id, m.partner_id, l FROM bench_rfm_move m, generate_series(1, %s) l",
+            "SELECT m.id AS move_id, m.partner_id, l FROM %s m, generate_series(1, %s) l",
+            SQL.identifier(table),
             LINES_PER_INVOICE,
         ),
         {"move_id": "s.move_id", "partner_id": "s.partner_id"},
@@ -167,10 +168,34 @@ def seed(env, customers, invoices):
     env.execute_query(SQL("ANALYZE res_partner; ANALYZE account_move; ANALYZE account_move_line"))
     return env.execute_query(
         SQL(
-            """SELECT (SELECT count(*) FROM bench_rfm_customer), (SELECT count(*) FROM bench_rfm_move),
-                      (SELECT count(*) FROM account_move_line l JOIN bench_rfm_move m ON m.id = l.move_id)"""
+            """SELECT count(*), (SELECT count(*) FROM account_move_line l JOIN %s m ON m.id = l.move_id)
+                 FROM %s""",
+            SQL.identifier(table),
+            SQL.identifier(table),
         )
     )[0]
+
+
+def seed(env, customers, invoices):
+    """``customers`` companies, ``invoices`` posted invoices spread unevenly among them, 4 lines each."""
+    customer, invoice = seed_template(env, "Bench RFM")
+    env.execute_query(SQL("SELECT setseed(0.42)"))
+    seed_customers(env, customer, customers, "bench_rfm_customer")
+    # Uneven: a few customers buy a lot, most buy little (random()^3 skews toward the first ones).
+    env.execute_query(
+        SQL(
+            """CREATE TEMP TABLE bench_rfm_invoice AS
+               SELECT r.g, c.id AS partner_id, (current_date - (random() * 1000)::int) AS day,
+                      round((50 + random() * 5000)::numeric, 2) AS amount
+                 FROM (SELECT g, 1 + floor(%s * power(random(), 3))::int AS n
+                         FROM generate_series(1, %s) g) r
+                 JOIN bench_rfm_customer c ON c.n = r.n""",
+            customers,
+            invoices,
+        )
+    )
+    moves, lines = seed_invoices(env, invoice, SQL("SELECT * FROM bench_rfm_invoice"), "bench_rfm_move")
+    return customers, moves, lines
 
 
 def reset_scores(env):
