@@ -299,6 +299,28 @@ class CrmRelationshipAnalyticsCase(CrmRelationshipCase):
         return max(cls.today - timedelta(days=days_ago), date(cls.today.year, 1, 1))
 
     @classmethod
+    def _create_rfm_customers(cls):
+        """Five customers, one per quintile of each RFM score (table in test_crm_relationship_rfm)."""
+        today = cls.today
+        cls.alfa = cls._create_customer("Alfa Impianti")
+        cls.alfa_contact = cls.env["res.partner"].create({"name": "Anna Alfa", "parent_id": cls.alfa.id})
+        cls.bravo = cls._create_customer("Bravo Clima")
+        cls.carlo = cls._create_customer("Carlo Termica")
+        cls.delta = cls._create_customer("Delta Energia")
+        cls.eco = cls._create_customer("Eco Riscaldamento")
+        # Invoiced to a contact person: counts for the company.
+        cls._create_invoice(cls.alfa_contact, today - timedelta(days=10), price=500.0)
+        for days in (300, 400, 500, 600, 700):
+            cls._create_invoice(cls.bravo, today - timedelta(days=days), price=2000.0)
+        for days in (20, 30, 40, 50):
+            cls._create_invoice(cls.carlo, today - timedelta(days=days), price=1000.0)
+        for days in (50, 60, 70):
+            cls._create_invoice(cls.delta, today - timedelta(days=days), price=1000.0)
+        cls._create_invoice(cls.delta, today - timedelta(days=55), price=500.0, move_type="out_refund")
+        for days in (200, 250):
+            cls._create_invoice(cls.eco, today - timedelta(days=days), price=750.0)
+
+    @classmethod
     def _create_customer(cls, name, **values):
         return cls.env["res.partner"].create(
             dict({"name": name, "is_company": True, "company_id": cls.company_a.id}, **values)

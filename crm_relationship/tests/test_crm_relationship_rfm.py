@@ -28,24 +28,8 @@ class TestCrmRelationshipRfm(CronJobMixin, CrmRelationshipAnalyticsCase):
     def setUpClass(cls):
         super().setUpClass()
         today = cls.today
-        cls.alfa = cls._create_customer("Alfa Impianti")
-        cls.alfa_contact = cls.env["res.partner"].create({"name": "Anna Alfa", "parent_id": cls.alfa.id})
-        cls.bravo = cls._create_customer("Bravo Clima")
-        cls.carlo = cls._create_customer("Carlo Termica")
-        cls.delta = cls._create_customer("Delta Energia")
-        cls.eco = cls._create_customer("Eco Riscaldamento")
+        cls._create_rfm_customers()
         cls.nobody = cls._create_customer("Nessun Acquisto")
-        # Invoiced to a contact person: counts for the company.
-        cls._create_invoice(cls.alfa_contact, today - timedelta(days=10), price=500.0)
-        for days in (300, 400, 500, 600, 700):
-            cls._create_invoice(cls.bravo, today - timedelta(days=days), price=2000.0)
-        for days in (20, 30, 40, 50):
-            cls._create_invoice(cls.carlo, today - timedelta(days=days), price=1000.0)
-        for days in (50, 60, 70):
-            cls._create_invoice(cls.delta, today - timedelta(days=days), price=1000.0)
-        cls._create_invoice(cls.delta, today - timedelta(days=55), price=500.0, move_type="out_refund")
-        for days in (200, 250):
-            cls._create_invoice(cls.eco, today - timedelta(days=days), price=750.0)
         # A draft invoice is not a purchase.
         cls.env["account.move"].create(
             {"move_type": "out_invoice", "partner_id": cls.nobody.id, "invoice_date": today}

@@ -26,22 +26,7 @@ class TestCrmRelationshipSegmentMove(CrmRelationshipAnalyticsCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        today = cls.today
-        cls.alfa = cls._create_customer("Alfa Impianti")
-        cls.bravo = cls._create_customer("Bravo Clima")
-        cls.carlo = cls._create_customer("Carlo Termica")
-        cls.delta = cls._create_customer("Delta Energia")
-        cls.eco = cls._create_customer("Eco Riscaldamento")
-        cls._create_invoice(cls.alfa, today - timedelta(days=10), price=500.0)
-        for days in (300, 400, 500, 600, 700):
-            cls._create_invoice(cls.bravo, today - timedelta(days=days), price=2000.0)
-        for days in (20, 30, 40, 50):
-            cls._create_invoice(cls.carlo, today - timedelta(days=days), price=1000.0)
-        for days in (50, 60, 70):
-            cls._create_invoice(cls.delta, today - timedelta(days=days), price=1000.0)
-        cls._create_invoice(cls.delta, today - timedelta(days=55), price=500.0, move_type="out_refund")
-        for days in (200, 250):
-            cls._create_invoice(cls.eco, today - timedelta(days=days), price=750.0)
+        cls._create_rfm_customers()
         cls.Segment = cls.env["crm.relationship.rfm.segment"]
         cls.Move = cls.env["crm.relationship.segment.move"]
         cls.Segment._recompute_rfm()
